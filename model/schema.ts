@@ -1,0 +1,382 @@
+/**
+ * A small schema language for the inventory: each schema parses an untyped config value, reports every
+ * problem it finds (never stopping at the first) and describes itself, so that the same definitions
+ * drive validation, the generated JSON Schema and the config reference in docs/.
+ *
+ * Messages follow one shape: `<path>: <value given> <what is wrong>; expected <what is expected>. <fix>`
+ */
+
+export interface Issue {
+  /** Config path, e.g. `homelab:hypervisors.atlas.vms.hermes.nics[0].zone`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class Issues {
+  readonly list: Issue[] = [];
+  /** Map entries that were present but invalid (path of the map, key), so that cross-reference
+   * checks do not report them a second time as "not declared". */
+  readonly dropped: { mapPath: string; key: string }[] = [];
+  add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+}
+
+/** Machine-readable description of a schema, for docs and JSON Schema. */
+export type Doc =
+  | { kind: "string"; description: string; format?: string; enum?: readonly string[] }
+  | { kind: "integer"; description: string; min?: number; max?: number }
+  | { kind: "boolean"; description: string }
+  | { kind: "array"; description: string; items: Doc }
+  | { kind: "map"; description: string; keyFormat: string; values: Doc }
+  | { kind: "object"; description: string; fields: Record<string, FieldDoc> }
+  | { kind: "any"; description: string };
+
+export interface FieldDoc {
+  readonly doc: Doc;
+  readonly required: boolean;
+  /** Behaviour when omitted, in words. */
+  readonly default?: string;
+}
+
+export interface Schema<T> {
+  readonly doc: Doc;
+  /** Returns the parsed value, or undefined after recording at least one issue. */
+  parse(value: unknown, path: string, issues: Issues): T | undefined;
+}
+
+/** Renders a value the user gave, short and unambiguous. */
+export function show(value: unknown): string {
+  if (value === undefined) return "(missing)";
+  let text: string;
+  try {
+    // JSON.stringify returns undefined only for functions and symbols, which config never holds.
+    text = JSON.stringify(value) ?? typeof value;
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
+  return `a ${typeof value}`;
+}
+
+function wrongType(path: string, value: unknown, expected: string, issues: Issues): undefined {
+  issues.add(path, `${show(value)} is ${typeName(value)}; expected ${expected}.`);
+  return undefined;
+}
+
+export interface StringOptions {
+  description: string;
+  /** Human name of the format, e.g. "an IPv4 address"; shown in errors and docs. */
+  format?: string;
+  /** Returns a problem phrase (e.g. "is not an IPv4 address") or undefined when valid. */
+  check?: (value: string) => string | undefined;
+  /** Sentence appended to format errors telling how to fix them. */
+  fix?: string;
+}
+
+export function str(opts: StringOptions): Schema<string> {
+  const expected = opts.format ?? "a string";
+  return {
+    doc: { kind: "string", description: opts.description, format: opts.format },
+    parse(value, path, issues) {
+      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (value.trim() === "") {
+        issues.add(path, `"" is empty; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`);
+        return undefined;
+      }
+      const problem = opts.check?.(value);
+      if (problem) {
+        issues.add(
+          path,
+          `${show(value)} ${problem}; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+        );
+        return undefined;
+      }
+      return value;
+    },
+  };
+}
+
+export function oneOf<T extends string>(
+  values: readonly T[],
+  opts: { description: string; fix?: string },
+): Schema<T> {
+  const expected = `one of ${values.join(", ")}`;
+  return {
+    doc: { kind: "string", description: opts.description, enum: values },
+    parse(value, path, issues) {
+      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (!(values as readonly string[]).includes(value)) {
+        issues.add(
+          path,
+          `${show(value)} is not allowed; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+        );
+        return undefined;
+      }
+      return value as T;
+    },
+  };
+}
+
+export function int(opts: {
+  description: string;
+  min?: number;
+  max?: number;
+  fix?: string;
+}): Schema<number> {
+  const range =
+    opts.min !== undefined && opts.max !== undefined
+      ? ` from ${opts.min} to ${opts.max}`
+      : opts.min !== undefined
+        ? ` of at least ${opts.min}`
+        : opts.max !== undefined
+          ? ` of at most ${opts.max}`
+          : "";
+  const expected = `an integer${range}`;
+  return {
+    doc: { kind: "integer", description: opts.description, min: opts.min, max: opts.max },
+    parse(value, path, issues) {
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        return wrongType(path, value, expected, issues);
+      }
+      if (
+        (opts.min !== undefined && value < opts.min) ||
+        (opts.max !== undefined && value > opts.max)
+      ) {
+        issues.add(
+          path,
+          `${value} is out of range; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+        );
+        return undefined;
+      }
+      return value;
+    },
+  };
+}
+
+export function bool(opts: { description: string }): Schema<boolean> {
+  return {
+    doc: { kind: "boolean", description: opts.description },
+    parse(value, path, issues) {
+      if (typeof value !== "boolean") return wrongType(path, value, "true or false", issues);
+      return value;
+    },
+  };
+}
+
+/** Free-form data passed through untouched (e.g. Talos config patches, validated elsewhere). */
+export function anyValue(opts: { description: string }): Schema<unknown> {
+  return {
+    doc: { kind: "any", description: opts.description },
+    parse(value) {
+      return value;
+    },
+  };
+}
+
+export function list<T>(
+  item: Schema<T>,
+  opts: { description: string; minItems?: number; fix?: string },
+): Schema<T[]> {
+  return {
+    doc: { kind: "array", description: opts.description, items: item.doc },
+    parse(value, path, issues) {
+      if (!Array.isArray(value)) return wrongType(path, value, "a list", issues);
+      if (opts.minItems !== undefined && value.length < opts.minItems) {
+        issues.add(
+          path,
+          `a list of ${value.length} is too short; expected at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}.${opts.fix ? ` ${opts.fix}` : ""}`,
+        );
+        return undefined;
+      }
+      const out: T[] = [];
+      let ok = true;
+      value.forEach((v, i) => {
+        const parsed = item.parse(v, `${path}[${i}]`, issues);
+        if (parsed === undefined) ok = false;
+        else out.push(parsed);
+      });
+      return ok ? out : undefined;
+    },
+  };
+}
+
+/** Names of lab objects: lower-case DNS labels, because they become host names and URNs. */
+export const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const NAME_FORMAT = "a lower-case DNS label (a-z, 0-9, '-', at most 63 characters)";
+
+export function map<T>(
+  values: Schema<T>,
+  opts: { description: string },
+): Schema<Record<string, T>> {
+  return {
+    doc: { kind: "map", description: opts.description, keyFormat: NAME_FORMAT, values: values.doc },
+    parse(value, path, issues) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return wrongType(path, value, "a mapping of name to settings", issues);
+      }
+      const out: Record<string, T> = {};
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!NAME_RE.test(key)) {
+          issues.add(
+            `${path}.${key}`,
+            `${show(key)} is not a valid name; expected ${NAME_FORMAT}. Rename it, e.g. ${show(
+              key
+                .toLowerCase()
+                .replace(/[^a-z0-9-]+/g, "-")
+                .replace(/^-+|-+$/g, "") || "host-1",
+            )}.`,
+          );
+          issues.dropped.push({ mapPath: path, key });
+          continue;
+        }
+        const parsed = values.parse(v, `${path}.${key}`, issues);
+        if (parsed === undefined) issues.dropped.push({ mapPath: path, key });
+        else out[key] = parsed;
+      }
+      // Partial result on purpose: valid entries stay checkable; invalid ones are in issues.dropped.
+      return out;
+    },
+  };
+}
+
+export interface Field<T> {
+  readonly schema: Schema<T>;
+  readonly required: boolean;
+  readonly default?: T;
+  readonly defaultText?: string;
+}
+
+/** A required field. */
+export function req<T>(schema: Schema<T>): Field<T> {
+  return { schema, required: true };
+}
+
+/** An optional field; `defaultValue` fills it when omitted, `defaultText` documents the behaviour. */
+export function opt<T>(schema: Schema<T>, defaultValue?: T, defaultText?: string): Field<T> {
+  return {
+    schema,
+    required: false,
+    default: defaultValue,
+    defaultText:
+      defaultText ?? (defaultValue === undefined ? undefined : JSON.stringify(defaultValue)),
+  };
+}
+
+type Fields<T> = { [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
+  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      dp[i]![j] = Math.min(
+        dp[i - 1]![j]! + 1,
+        dp[i]![j - 1]! + 1,
+        dp[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
+    }
+  }
+  return dp[a.length]![b.length]!;
+}
+
+/** The closest known key within edit distance 2, for "did you mean" hints. */
+export function closest(needle: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of [...candidates].sort()) {
+    const d = levenshtein(needle, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+export function unknownKeyMessage(key: string, known: readonly string[], where: string): string {
+  const guess = closest(key, known);
+  const hint = guess ? `Did you mean ${show(guess)}?` : `Remove it or fix its spelling.`;
+  return `${show(key)} is not a known key ${where}; expected one of ${[...known].sort().join(", ")}. ${hint}`;
+}
+
+export function object<T>(description: string, fields: Fields<T>): Schema<T> {
+  const names = Object.keys(fields) as (keyof T & string)[];
+  const docFields: Record<string, FieldDoc> = {};
+  for (const name of names) {
+    const f = fields[name] as Field<unknown>;
+    docFields[name] = { doc: f.schema.doc, required: f.required, default: f.defaultText };
+  }
+  return {
+    doc: { kind: "object", description, fields: docFields },
+    parse(value, path, issues) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return wrongType(path, value, "a mapping", issues);
+      }
+      const input = value as Record<string, unknown>;
+      let ok = true;
+      for (const key of Object.keys(input)) {
+        if (!names.includes(key as keyof T & string)) {
+          issues.add(`${path}.${key}`, unknownKeyMessage(key, names, `here`));
+          ok = false;
+        }
+      }
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        const f = fields[name] as Field<unknown>;
+        const v = input[name];
+        if (v === undefined || v === null) {
+          if (f.required) {
+            issues.add(
+              `${path}.${name}`,
+              `(missing) is required; expected ${expectedOf(f.schema.doc)}. Add ${name} here.`,
+            );
+            ok = false;
+          } else if (f.default !== undefined) {
+            out[name] = structuredClone(f.default);
+          }
+          continue;
+        }
+        const parsed = f.schema.parse(v, `${path}.${name}`, issues);
+        if (parsed === undefined) ok = false;
+        else out[name] = parsed;
+      }
+      return ok ? (out as T) : undefined;
+    },
+  };
+}
+
+/** One-line "expected" phrase for a schema. */
+export function expectedOf(doc: Doc): string {
+  switch (doc.kind) {
+    case "string":
+      return doc.enum ? `one of ${doc.enum.join(", ")}` : (doc.format ?? "a string");
+    case "integer":
+      return doc.min !== undefined && doc.max !== undefined
+        ? `an integer from ${doc.min} to ${doc.max}`
+        : "an integer";
+    case "boolean":
+      return "true or false";
+    case "array":
+      return "a list";
+    case "map":
+      return "a mapping of name to settings";
+    case "object":
+      return "a mapping";
+    case "any":
+      return "a value";
+  }
+}

@@ -1,0 +1,14 @@
+// Writes docs/config-reference.md and schema/inventory.schema.json from model/inventory.ts.
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { renderConfigReference, renderJsonSchema } from "../model/reference";
+
+const root = path.resolve(__dirname, "..");
+mkdirSync(path.join(root, "docs"), { recursive: true });
+mkdirSync(path.join(root, "schema"), { recursive: true });
+writeFileSync(path.join(root, "docs", "config-reference.md"), renderConfigReference());
+writeFileSync(
+  path.join(root, "schema", "inventory.schema.json"),
+  `${JSON.stringify(renderJsonSchema(), null, 2)}\n`,
+);
+console.log("wrote docs/config-reference.md and schema/inventory.schema.json");

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the lab need, idempotently and quickly when already done:
+# Debian packages, Node $NODE_VERSION (from the npm registry), the npm dependencies.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+# shellcheck source=scripts/env.sh
+. "$here/env.sh"
+
+# Debian packages used by tests: none beyond the base image yet (later issues add theirs here).
+DEBIAN_PACKAGES=()
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "setup: need root for apt-get (or install: ${missing[*]})" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$here/setup-node.sh" >/dev/null
+. "$here/env.sh"
+
+# npm ci only when the lockfile changed since the last install (stamp inside node_modules).
+npm_install() {
+  local dir="$1"
+  local stamp="$dir/node_modules/.homelab-lock.sha256"
+  local want; want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)-node$NODE_VERSION"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  echo "setup: npm ci in ${dir#"$root"/}"
+  # --ignore-scripts: @pulumi/* install scripts try to download provider plugins (no network here).
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}
+npm_install "$root"

@@ -1,0 +1,110 @@
+/**
+ * Pulumi mock harness: runs a program (or any function creating resources) inside a mocked stack and
+ * records every registration with its URN. Mocks overwrite duplicate URNs silently, so the URN list
+ * is kept separately and duplicates are reported.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  readonly provider?: string;
+}
+
+export interface RunResult {
+  readonly resources: Recorded[];
+  readonly urns: string[];
+  readonly outputs: Record<string, unknown> | undefined;
+  /** The program's failure, if it threw. */
+  readonly error?: Error;
+}
+
+export interface RunOptions {
+  /** Full config keys to string values (objects as JSON), as the engine passes them. */
+  readonly config?: Record<string, string>;
+  readonly secretKeys?: string[];
+  readonly preview?: boolean;
+  readonly stack?: string;
+  /** Extra outputs per resource type, merged over the inputs. */
+  readonly outputs?: (r: Recorded) => Record<string, unknown>;
+}
+
+/** Converts a parsed stack config block to the string map the engine would pass. */
+export function engineConfig(raw: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
+
+export async function runMocked(
+  program: () => Promise<Record<string, unknown> | void>,
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const resources: Recorded[] = [];
+  const urns: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const rec: Recorded = {
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? false,
+          inputs: args.inputs as Record<string, unknown>,
+          provider: args.provider,
+        };
+        resources.push(rec);
+        const extra = opts.outputs?.(rec) ?? {};
+        return {
+          id: rec.custom ? `${args.name}-id` : undefined,
+          state: { ...rec.inputs, ...extra },
+        };
+      },
+      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        throw new Error(`unexpected provider function call ${args.token}`);
+      },
+    },
+    "homelab",
+    opts.stack ?? "test",
+    opts.preview ?? false,
+  );
+  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: unknown, cb: Callback): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: unknown, cb: Callback) =>
+    register(req, (err, resp) => {
+      if (resp) urns.push(resp.getUrn());
+      cb(err, resp);
+    });
+  let outputs: Record<string, unknown> | undefined;
+  let error: Error | undefined;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+  }
+  // Registrations started inside apply() callbacks may still be in flight.
+  const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (settings.waitForRPCs) await settings.waitForRPCs();
+  return { resources, urns, outputs, error };
+}
+
+/** URNs registered more than once (the engine would reject them; mocks do not). */
+export function duplicateUrns(urns: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const u of urns) (seen.has(u) ? dup : seen).add(u);
+  return [...dup].sort();
+}
+
+/** Loads a module fresh (programs run at import). */
+export async function importFresh<T>(modulePath: string): Promise<T> {
+  const resolved = require.resolve(modulePath);
+  delete require.cache[resolved];
+  return (await import(resolved)) as T;
+}

@@ -1,0 +1,99 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { rawInventoryFromConfig } from "../../model/pulumi-config";
+import { applyPatch } from "../support/patch";
+import { engineConfig, importFresh, runMocked } from "../support/mocks";
+import { readStackConfig } from "../support/stack";
+
+const DEPLOY_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90LWEtcmVhbC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
+
+function homeConfig(patch: Parameters<typeof applyPatch>[1] = []) {
+  return {
+    config: {
+      ...engineConfig(applyPatch(readStackConfig("Pulumi.home.yaml"), patch)),
+      "homelab:deployPrivateKey": DEPLOY_KEY,
+    },
+    secretKeys: ["homelab:deployPrivateKey"],
+  };
+}
+
+describe("program (index.ts) under mocks", () => {
+  it("loads the home stack's inventory from the engine's config", async () => {
+    const { outputs, error } = await runMocked(() => importFresh("../../index"), homeConfig());
+    assert.equal(error, undefined);
+    const inventory = outputs?.inventory as { zones: string[]; machines: string[] };
+    assert.deepEqual(inventory.zones, ["dmz", "hypervisors", "internal", "mgmt", "wan"]);
+    assert.equal(inventory.machines.length, 14);
+  });
+
+  it("fails before registering any resource when the inventory is invalid, listing every problem", async () => {
+    const { config, secretKeys } = homeConfig([
+      { set: "homelab:zones.dmz.vlan", value: 40 },
+      { set: "homelab:hosts.iris.nics[0].address", value: "10.0.10.1" },
+    ]);
+    const { error, resources } = await runMocked(() => importFresh("../../index"), {
+      config,
+      secretKeys,
+    });
+    assert.ok(
+      pulumi.RunError.isInstance(error),
+      "a RunError: the engine prints it without a stack trace",
+    );
+    assert.equal(
+      error.message,
+      [
+        "The homelab inventory has 2 problems; nothing was registered or applied.",
+        "  - homelab:zones.hypervisors.vlan: 40 is already the VLAN of zone dmz; expected a VLAN id unique across zones. Pick an unused VLAN id.",
+        '  - homelab:hosts.iris.nics[0].address: "10.0.10.1" is the gateway of zone mgmt (the router\'s address); expected a free address. Pick another address in 10.0.10.0/24.',
+      ].join("\n"),
+    );
+    // Only the stack itself was registered: no component, no command.
+    assert.deepEqual(
+      resources.map((r) => r.type),
+      ["pulumi:pulumi:Stack"],
+    );
+  });
+});
+
+describe("config adapter", () => {
+  it("parses structured keys from JSON and keeps plain strings", () => {
+    const { raw, issues } = rawInventoryFromConfig(
+      {
+        "homelab:domain": "home.arpa",
+        "homelab:zones": '{"lan":{"trust":"internal"}}',
+        "other:x": "1",
+      },
+      () => false,
+    );
+    assert.deepEqual(issues, []);
+    assert.deepEqual(raw, {
+      "homelab:domain": "home.arpa",
+      "homelab:zones": { lan: { trust: "internal" } },
+    });
+  });
+
+  it("keeps malformed JSON as text so the schema reports its type", () => {
+    const { raw } = rawInventoryFromConfig({ "homelab:zones": "{not json" }, () => false);
+    assert.equal(raw["homelab:zones"], "{not json");
+  });
+
+  it("never reads secret keys into the model", () => {
+    const { raw } = rawInventoryFromConfig({ "homelab:deployPrivateKey": DEPLOY_KEY }, () => true);
+    assert.deepEqual(raw, {});
+  });
+
+  it("rejects inventory keys stored as secrets (they would be copied into resources and docs)", () => {
+    const { issues } = rawInventoryFromConfig(
+      { "homelab:cloudflare": "{}" },
+      (k) => k === "homelab:cloudflare",
+    );
+    assert.deepEqual(issues, [
+      {
+        path: "homelab:cloudflare",
+        message:
+          "is stored as a secret; expected plain configuration (the inventory ends up in resource inputs and docs). Set it without --secret and keep secrets in dedicated secret keys.",
+      },
+    ]);
+  });
+});

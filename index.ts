@@ -1,8 +1,14 @@
 // Wiring only: stack config → validated model → components → exports.
-import { loadLabFromStackConfig } from "./model/pulumi-config";
+import * as pulumi from "@pulumi/pulumi";
+import { HomeLab } from "./components/lab";
+import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config";
 
 const lab = loadLabFromStackConfig();
+const home = new HomeLab(pulumi.getStack(), { lab, privateKey: deployPrivateKey() });
 
+export const machines = pulumi.all(home.ready);
+export const kubeconfig = home.kubeconfig;
+export const databasePasswords = pulumi.all(home.databasePasswords);
 export const inventory = {
   zones: lab.zones.map((z) => z.name),
   machines: lab.machines.map((m) => `${m.kind}/${m.name}`),

@@ -106,6 +106,7 @@ export interface Router {
   readonly name: string;
   readonly machine: Machine;
   readonly managementZone: string;
+  readonly oobInterface?: string;
   readonly trunk: string;
   readonly zones: readonly string[];
   readonly wan?: {
@@ -237,6 +238,7 @@ export interface Lab {
   readonly cloudflare?: {
     readonly zone: string;
     readonly zoneId: string;
+    readonly accountId?: string;
     readonly publicAddress?: string;
     readonly tunnelConnector?: string;
   };

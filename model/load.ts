@@ -461,6 +461,16 @@ class Validator {
           );
         } else routedBy.set(zone, name);
       });
+      for (const zone of zones) {
+        const vlan = this.inv.zones![zone]!.vlan;
+        if (vlan !== undefined && `${r.trunk}.${vlan}`.length > 15) {
+          this.add(
+            `${path}.trunk`,
+            `${show(r.trunk)} makes the VLAN interface ${r.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC (e.g. with a systemd .link file) or use a shorter one.`,
+          );
+          break;
+        }
+      }
       if (
         this.zoneRef(`${path}.managementZone`, r.managementZone) &&
         !zones.has(r.managementZone)
@@ -570,6 +580,12 @@ class Validator {
         `(missing) is required for os ${spec.os}; expected hostKey (and optionally host, port). Add the host's pinned SSH host key.`,
       );
     }
+    if (spec.os === "talos" && ref.kind === "host" && spec.nics[0] && !spec.nics[0].mac) {
+      this.add(
+        `${path}.nics[0].mac`,
+        `(missing) is required for a Talos machine; expected the NIC's MAC address (Talos finds its NIC by MAC). Add mac.`,
+      );
+    }
     if (spec.os === "nixos" && !spec.nixos) {
       this.add(
         `${path}.nixos`,
@@ -618,7 +634,14 @@ class Validator {
           return;
         }
         seen.add(b.zone);
-        if (this.inv.zones![b.zone]!.vlan === undefined) {
+        const vlan = this.inv.zones![b.zone]!.vlan;
+        if (vlan !== undefined && `${h.trunk}.${vlan}`.length > 15) {
+          this.add(
+            `${path}.trunk`,
+            `${show(h.trunk)} makes the VLAN interface ${h.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC or use a shorter one.`,
+          );
+        }
+        if (vlan === undefined) {
           this.add(
             `${bpath}.zone`,
             `${show(b.zone)} has no VLAN id; expected a zone with a vlan (a bridge hangs off <trunk>.<vlan>). Give the zone a VLAN id.`,
@@ -980,6 +1003,12 @@ class Validator {
   private checkCloudflare(): void {
     const t = this.inv.cloudflare?.tunnel;
     if (!t) return;
+    if (!this.inv.cloudflare?.accountId) {
+      this.add(
+        "homelab:cloudflare.accountId",
+        `(missing) is required with a tunnel; expected a 32-character hex account id. Copy it from the Cloudflare dashboard (Account home, account id).`,
+      );
+    }
     const m = this.machineRef("homelab:cloudflare.tunnel.connector", t.connector);
     if (m && m.os === "talos") {
       this.add(
@@ -1297,6 +1326,7 @@ function resolve(inv: Inventory): Lab {
       name,
       machine,
       managementZone: r.managementZone,
+      oobInterface: r.oobInterface,
       trunk: r.trunk,
       zones: [...r.zones].sort(),
       wan: r.wan,
@@ -1362,6 +1392,7 @@ function resolve(inv: Inventory): Lab {
       ? {
           zone: inv.cloudflare.zone,
           zoneId: inv.cloudflare.zoneId,
+          accountId: inv.cloudflare.accountId,
           publicAddress: inv.cloudflare.publicAddress,
           tunnelConnector: inv.cloudflare.tunnel?.connector,
         }

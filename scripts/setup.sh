@@ -7,8 +7,9 @@ root="$(dirname "$here")"
 # shellcheck source=scripts/env.sh
 . "$here/env.sh"
 
-# Debian packages used by tests: none beyond the base image yet (later issues add theirs here).
-DEBIAN_PACKAGES=()
+# Debian packages: the real validators the renderer tests run on generated files
+# (nft -c, dnsmasq --test, nix-instantiate --parse, xmllint, sshd -t, ssh-keygen).
+DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,7 +3,9 @@
  * records every registration with its URN. Mocks overwrite duplicate URNs silently, so the URN list
  * is kept separately and duplicates are reported.
  */
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { REPO } from "./stack";
 
 export interface Recorded {
   readonly type: string;
@@ -29,6 +31,8 @@ export interface RunOptions {
   readonly stack?: string;
   /** Extra outputs per resource type, merged over the inputs. */
   readonly outputs?: (r: Recorded) => Record<string, unknown>;
+  /** Results of provider functions; any call it does not answer fails the test. */
+  readonly calls?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
 }
 
 /** Converts a parsed stack config block to the string map the engine would pass. */
@@ -64,7 +68,10 @@ export async function runMocked(
         };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        throw new Error(`unexpected provider function call ${args.token}`);
+        const result = opts.calls?.(args);
+        if (result === undefined)
+          throw new Error(`unexpected provider function call ${args.token}`);
+        return result;
       },
     },
     "homelab",
@@ -102,9 +109,9 @@ export function duplicateUrns(urns: readonly string[]): string[] {
   return [...dup].sort();
 }
 
-/** Loads a module fresh (programs run at import). */
-export async function importFresh<T>(modulePath: string): Promise<T> {
-  const resolved = require.resolve(modulePath);
+/** Loads a module of the repository fresh (programs run at import); `repoPath` like "index". */
+export async function importFresh<T>(repoPath: string): Promise<T> {
+  const resolved = require.resolve(path.resolve(REPO, repoPath));
   delete require.cache[resolved];
   return (await import(resolved)) as T;
 }

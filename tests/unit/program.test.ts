@@ -20,7 +20,7 @@ function homeConfig(patch: Parameters<typeof applyPatch>[1] = []) {
 
 describe("program (index.ts) under mocks", () => {
   it("loads the home stack's inventory from the engine's config", async () => {
-    const { outputs, error } = await runMocked(() => importFresh("../../index"), homeConfig());
+    const { outputs, error } = await runMocked(() => importFresh("index"), homeConfig());
     assert.equal(error, undefined);
     const inventory = outputs?.inventory as { zones: string[]; machines: string[] };
     assert.deepEqual(inventory.zones, ["dmz", "hypervisors", "internal", "mgmt", "wan"]);
@@ -32,7 +32,7 @@ describe("program (index.ts) under mocks", () => {
       { set: "homelab:zones.dmz.vlan", value: 40 },
       { set: "homelab:hosts.iris.nics[0].address", value: "10.0.10.1" },
     ]);
-    const { error, resources } = await runMocked(() => importFresh("../../index"), {
+    const { error, resources } = await runMocked(() => importFresh("index"), {
       config,
       secretKeys,
     });

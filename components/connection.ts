@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as command from "@pulumi/command";
+import type { SshTarget } from "../model/lab";
+
+/** How long to keep trying to reach a host: the first step of each host waits this long at most. */
+export const SSH_WAIT = { dialErrorLimit: 30, perDialTimeout: 10 } as const;
+/** Later steps of a host that already answered. */
+export const SSH_STEP = { dialErrorLimit: 5, perDialTimeout: 10 } as const;
+
+/**
+ * An SSH connection: key-only (the deploy key, a secret) and the host key pinned. There is no way to
+ * pass a password here on purpose.
+ */
+export function sshConnection(
+  target: SshTarget,
+  privateKey: pulumi.Input<string>,
+  patience: typeof SSH_WAIT | typeof SSH_STEP = SSH_STEP,
+): command.types.input.remote.ConnectionArgs {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    privateKey: pulumi.secret(privateKey),
+    hostKey: target.hostKey,
+    dialErrorLimit: patience.dialErrorLimit,
+    perDialTimeout: patience.perDialTimeout,
+  };
+}

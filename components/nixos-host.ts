@@ -1,0 +1,97 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Lab, Machine, Vm } from "../model/lab";
+import { machineIntent } from "../renderers/intents";
+import { nixosUnit } from "../renderers/units";
+import { ConfigUnit } from "./config-unit";
+import { sshConnection } from "./connection";
+import { IntentRecord } from "./intent-record";
+import { waitForSsh } from "./ssh-wait";
+import { TOKENS } from "./tokens";
+
+export interface NixosHostArgs {
+  readonly lab: Lab;
+  /** A machine with os nixos. */
+  readonly machine: Machine;
+  readonly vm?: Vm;
+  /** The deploy key (secret). */
+  readonly privateKey: pulumi.Input<string>;
+  readonly after?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A NixOS machine: configuration.nix generated from the typed services (hardened openssh, static
+ * network, firewall, MariaDB, NFS), uploaded and activated with `nixos-rebuild switch` only when it
+ * changes. MariaDB users get generated passwords, set over SSH through stdin (never in the
+ * world-readable Nix store) and exported as secrets.
+ */
+export class NixosHost extends pulumi.ComponentResource {
+  public readonly ready: pulumi.Output<string>;
+  /** Generated MariaDB password per database (user = database name). Secret. */
+  public readonly databasePasswords: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: NixosHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(TOKENS.nixosHost, name, {}, opts);
+    const { lab, machine } = args;
+    const spec = nixosUnit(lab, machine);
+    const ssh = waitForSsh(name, machine.ssh!, args.privateKey, [spec.unit], {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
+    const connection = sshConnection(machine.ssh!, args.privateKey);
+    const nixos = new ConfigUnit(
+      `${name}-${spec.unit}`,
+      { spec, connection, adminUser: lab.adminUser, after: [ssh] },
+      { parent: this },
+    );
+
+    const databases = machine.nixos?.mariadb?.databases ?? [];
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    for (const db of databases) {
+      passwords[db] = new random.RandomPassword(
+        `${name}-db-${db}`,
+        { length: 32, special: false },
+        { parent: this },
+      ).result;
+    }
+    if (databases.length > 0) {
+      const sql = pulumi
+        .all(passwords)
+        .apply((pw) =>
+          databases
+            .map(
+              (db) =>
+                `CREATE USER IF NOT EXISTS '${db}'@'%' IDENTIFIED BY '${pw[db]}';\n` +
+                `ALTER USER '${db}'@'%' IDENTIFIED BY '${pw[db]}';\n` +
+                `GRANT ALL PRIVILEGES ON \`${db}\`.* TO '${db}'@'%';\n`,
+            )
+            .join(""),
+        );
+      const mysql =
+        lab.adminUser === "root"
+          ? "mysql --protocol=socket -u root"
+          : "sudo -n mysql --protocol=socket -u root";
+      new command.remote.Command(
+        `${name}-db-users`,
+        {
+          connection,
+          create: mysql,
+          update: mysql,
+          stdin: pulumi.secret(sql),
+          triggers: [databases.join(",")],
+          logging: "stderr",
+        },
+        { parent: this, dependsOn: [nixos] },
+      );
+    }
+    this.databasePasswords = pulumi.secret(pulumi.all(passwords));
+    new IntentRecord(
+      `${name}-intent`,
+      { intent: machineIntent(lab, machine, args.vm) },
+      { parent: this },
+    );
+    this.ready = nixos.ready.apply(() => machine.name);
+    this.registerOutputs({ ready: this.ready, databasePasswords: this.databasePasswords });
+  }
+}

@@ -1,0 +1,63 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Lab, Router as RouterModel } from "../model/lab";
+import { machineIntent, routerIntent } from "../renderers/intents";
+import { dnsUnit, firewallUnit, routerNetworkUnit, sshdUnit } from "../renderers/units";
+import { ConfigUnit } from "./config-unit";
+import { sshConnection } from "./connection";
+import { IntentRecord } from "./intent-record";
+import { waitForSsh } from "./ssh-wait";
+import { TOKENS } from "./tokens";
+
+export interface RouterArgs {
+  readonly lab: Lab;
+  readonly router: RouterModel;
+  /** The deploy key (secret). */
+  readonly privateKey: pulumi.Input<string>;
+}
+
+/**
+ * A Linux router: SSH baseline, zone VLAN interfaces and WAN, the nftables ruleset (default-deny
+ * forwarding, exactly the declared flows, NAT, declared port-forwards) and dnsmasq (DHCP and the
+ * internal DNS zone). Order: network, then firewall, then DNS. Publishes machine and router intents.
+ */
+export class Router extends pulumi.ComponentResource {
+  public readonly ready: pulumi.Output<string>;
+
+  constructor(name: string, args: RouterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(TOKENS.router, name, {}, opts);
+    const { lab, router } = args;
+    const m = router.machine;
+    const specs = [
+      sshdUnit(lab, m),
+      routerNetworkUnit(lab, router),
+      firewallUnit(lab, router),
+      dnsUnit(lab, router),
+    ];
+    const ssh = waitForSsh(
+      name,
+      m.ssh!,
+      args.privateKey,
+      specs.map((s) => s.unit),
+      { parent: this },
+    );
+    const connection = sshConnection(m.ssh!, args.privateKey);
+    const unit = (i: number, after: pulumi.Resource[]) =>
+      new ConfigUnit(
+        `${name}-${specs[i]!.unit}`,
+        { spec: specs[i]!, connection, adminUser: lab.adminUser, after },
+        { parent: this },
+      );
+    const sshd = unit(0, [ssh]);
+    const network = unit(1, [ssh]);
+    const firewall = unit(2, [network]);
+    const dns = unit(3, [network]);
+    new IntentRecord(`${name}-intent`, { intent: machineIntent(lab, m) }, { parent: this });
+    new IntentRecord(
+      `${name}-router-intent`,
+      { intent: routerIntent(lab, router) },
+      { parent: this },
+    );
+    this.ready = pulumi.all([sshd.ready, firewall.ready, dns.ready]).apply(() => router.name);
+    this.registerOutputs({ ready: this.ready });
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Intent records: the small plain-data facts each component publishes about what it decided, so that
+ * the policy pack (which cannot see component inputs) can judge the whole lab. Every record is a
+ * resource of type INTENT_TYPE whose inputs and outputs are `{ intent: <one of these> }`.
+ *
+ * This module is shared by components (which write records) and policies (which read them); it has
+ * no dependencies and never contains secrets.
+ */
+
+export const INTENT_TYPE = "homelab:intent:Record";
+/** Bump when a record's shape changes incompatibly; policies refuse records they do not understand. */
+export const INTENT_VERSION = 1;
+
+export type TrustLevel = "wan" | "dmz" | "internal" | "hypervisor" | "management";
+
+export interface PortRange {
+  readonly protocol: "tcp" | "udp" | "icmp" | "any";
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** The zone catalogue, published once per lab. */
+export interface ZonesIntent {
+  readonly kind: "zones";
+  readonly zones: readonly {
+    readonly name: string;
+    readonly trust: TrustLevel;
+    readonly vlan?: number;
+    readonly cidr?: string;
+  }[];
+}
+
+export interface SshIntent {
+  readonly port: number;
+  readonly passwordAuthentication: boolean;
+  readonly kbdInteractiveAuthentication: boolean;
+  readonly permitRootLogin: "no" | "prohibit-password" | "yes";
+  /** The deployer pins this host's key (connection.hostKey). */
+  readonly hostKeyPinned: boolean;
+}
+
+/** Any machine: router, hypervisor, VM or host. */
+export interface MachineIntent {
+  readonly kind: "machine";
+  readonly name: string;
+  readonly role: "router" | "hypervisor" | "vm" | "host";
+  readonly os: "debian" | "nixos" | "talos";
+  /** Addresses the machine holds, per zone. Bridge addresses of a hypervisor are included. */
+  readonly addresses: readonly {
+    readonly zone: string;
+    readonly address: string;
+    readonly interface: string;
+  }[];
+  /** Absent when the machine has no SSH (Talos). */
+  readonly ssh?: SshIntent;
+  /** Ports the machine accepts connections on (host firewall or listening services). */
+  readonly openPorts: readonly PortRange[];
+  /** Declared services running on the machine. */
+  readonly services: readonly string[];
+  /** For VMs. */
+  readonly hypervisor?: string;
+  /** For VMs: each NIC's zone and the hypervisor bridge it is attached to. */
+  readonly nics?: readonly {
+    readonly zone: string;
+    readonly bridge: string;
+    readonly mac: string;
+  }[];
+}
+
+export interface RouterIntent {
+  readonly kind: "router";
+  readonly name: string;
+  /** Policy of the nftables forward chain. */
+  readonly forwardPolicy: "drop" | "accept";
+  readonly interfaces: readonly {
+    readonly zone: string;
+    readonly interface: string;
+    readonly address: string;
+  }[];
+  readonly wanInterface?: string;
+  /** Exactly the forwarding rules rendered into the ruleset (besides established/related). */
+  readonly flows: readonly {
+    readonly from: string;
+    readonly to: string;
+    readonly ports: readonly PortRange[];
+    /** Empty: any address in `to`. */
+    readonly toAddresses: readonly string[];
+    readonly description?: string;
+  }[];
+  readonly portForwards: readonly {
+    readonly protocol: "tcp" | "udp";
+    readonly publicPort: number;
+    readonly service: string;
+    readonly targetAddress: string;
+    readonly targetPort: number;
+    readonly targetZone: string;
+  }[];
+}
+
+export interface HypervisorIntent {
+  readonly kind: "hypervisor";
+  readonly name: string;
+  readonly managementZone: string;
+  readonly bridges: readonly {
+    readonly zone: string;
+    readonly bridge: string;
+    readonly vlanInterface: string;
+    /** Present only if the hypervisor has an address on the bridge (a zone-isolation violation). */
+    readonly address?: string;
+  }[];
+  readonly vms: readonly string[];
+  /** Declared services running on the hypervisor itself (should be none). */
+  readonly services: readonly string[];
+}
+
+export interface TalosIntent {
+  readonly kind: "talos";
+  readonly cluster: string;
+  readonly zone: string;
+  readonly talosVersion: string;
+  readonly kubernetesVersion: string;
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly role: "controlplane" | "worker";
+    readonly address: string;
+  }[];
+  /** The cluster's APIs and where they are reachable (never published to the internet). */
+  readonly apis: readonly {
+    readonly name: "talos" | "kubernetes";
+    readonly port: number;
+    readonly zone: string;
+  }[];
+}
+
+/** One internet-facing exposure. */
+export interface ExposureIntent {
+  readonly kind: "exposure";
+  readonly service: string;
+  readonly via: "port-forward" | "tunnel" | "proxy";
+  readonly hostname: string;
+  /** Where internet traffic terminates first (the service or its reverse proxy). */
+  readonly entryService: string;
+  readonly entryAddresses: readonly string[];
+  readonly entryZone?: string;
+  /** The public DNS record, if one is managed. */
+  readonly record?: {
+    readonly type: "A" | "CNAME";
+    readonly content: string;
+    readonly proxied: boolean;
+  };
+}
+
+/** Versions the lab pins, for the versions-pinned policy. */
+export interface VersionsIntent {
+  readonly kind: "versions";
+  readonly items: readonly { readonly what: string; readonly version: string }[];
+}
+
+export type Intent =
+  | ZonesIntent
+  | MachineIntent
+  | RouterIntent
+  | HypervisorIntent
+  | TalosIntent
+  | ExposureIntent
+  | VersionsIntent;
+
+/** The inputs (and outputs) of an intent record resource. */
+export interface IntentRecordProps {
+  readonly version: number;
+  readonly intent: Intent;
+}

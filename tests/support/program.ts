@@ -1,0 +1,36 @@
+import * as path from "node:path";
+import { corpus, FIXTURES } from "./corpus";
+import { engineConfig, importFresh, runMocked, RunResult } from "./mocks";
+import { applyPatch, PatchOp } from "./patch";
+import { readStackConfig } from "./stack";
+
+export const TEST_DEPLOY_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90LWEtcmVhbC1rZXktanVzdC1hLXRlc3Qtc3RyaW5n\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/** Runs index.ts (the real program) under mocks with a stack config. */
+export async function runProgram(raw: Record<string, unknown>): Promise<RunResult> {
+  return runMocked(() => importFresh("index"), {
+    config: { ...engineConfig(raw), "homelab:deployPrivateKey": TEST_DEPLOY_KEY },
+    secretKeys: ["homelab:deployPrivateKey"],
+    outputs: (r) =>
+      r.type === "command:local:Command" || r.type === "command:remote:Command"
+        ? { stdout: `stdout-of-${r.name}`, stderr: "" }
+        : r.type === "random:index/randomPassword:RandomPassword"
+          ? { result: `generated-${r.name}` }
+          : {},
+  });
+}
+
+export function homeConfig(patch: PatchOp[] = []): Record<string, unknown> {
+  return applyPatch(readStackConfig("Pulumi.home.yaml"), patch);
+}
+
+export function validConfig(file: string): Record<string, unknown> {
+  return readStackConfig(path.join(FIXTURES, "valid", file));
+}
+
+export function insecureConfig(file: string): Record<string, unknown> {
+  const c = corpus("insecure").find((x) => x.file === file);
+  if (!c) throw new Error(`no insecure fixture ${file}`);
+  return c.raw;
+}

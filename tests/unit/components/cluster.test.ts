@@ -1,0 +1,178 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { talosIntent } from "../../../renderers/intents";
+import { renderTalosPatch, talosNodePatches } from "../../../renderers/talos";
+import { homeLab } from "../../support/labs";
+import { byName, children, isSecret, reveal } from "../../support/inputs";
+import { runMocked } from "../../support/mocks";
+
+describe("component: TalosCluster and Workloads", () => {
+  const lab = homeLab();
+  const t = lab.talos!;
+  const vms = lab.hypervisors.flatMap((h) => h.vms);
+  const run = () =>
+    runMocked(
+      async () => {
+        const { TalosCluster } = await import("../../../components/talos-cluster");
+        const { Workloads } = await import("../../../components/workloads");
+        const cluster = new TalosCluster("homelab", { lab, cluster: t, vms });
+        new Workloads("home-workloads", {
+          services: lab.services.filter((s) => s.kubernetes),
+          provider: cluster.provider,
+        });
+        return {
+          kubeconfig: cluster.kubeconfig,
+          secret: pulumi.isSecret(cluster.kubeconfig),
+        };
+      },
+      {
+        outputs: (r) =>
+          r.type === "command:local:Command" ? { stdout: `stdout-of-${r.name}` } : {},
+      },
+    );
+
+  it("drives talosctl through local commands: secrets once, a config and an apply per node, bootstrap, kubeconfig", async () => {
+    const { resources } = await run();
+    const nodes = [...t.controlPlanes, ...t.workers].map((m) => m.name);
+    assert.deepEqual(
+      children(resources)
+        .filter((c) => c.startsWith("command:local:Command"))
+        .sort(),
+      [
+        "command:local:Command homelab-bootstrap",
+        "command:local:Command homelab-kubeconfig",
+        "command:local:Command homelab-secrets",
+        "command:local:Command homelab-talosconfig",
+        ...nodes.flatMap((n) => [
+          `command:local:Command homelab-${n}-apply`,
+          `command:local:Command homelab-${n}-config`,
+        ]),
+      ].sort(),
+    );
+    assert.equal(
+      resources.filter((r) => r.type.startsWith("command:remote:")).length,
+      0,
+      "Talos has no SSH",
+    );
+  });
+
+  it("pins talosctl to the cluster's version and feeds secrets through stdin, never the command line", async () => {
+    const { resources } = await run();
+    const secrets = byName(resources, "command:local:Command", "homelab-secrets");
+    assert.match(String(secrets.inputs.create), /grep -qw 'v1\.13\.9'/);
+    assert.equal(
+      secrets.inputs.logging,
+      "stderr",
+      "generated secrets never stream to the engine log",
+    );
+    const config = byName(resources, "command:local:Command", "homelab-talos-cp1-config");
+    assert.ok(isSecret(config.inputs.stdin), "the secrets bundle is passed as a secret");
+    assert.equal(reveal(config.inputs.stdin), "stdout-of-homelab-secrets");
+    assert.match(
+      String(config.inputs.create),
+      /--output-types controlplane --config-patch @"\$d\/patch\.yaml"/,
+    );
+    assert.match(String(config.inputs.create), /--kubernetes-version 1\.34\.1/);
+    assert.deepEqual(config.inputs.environment, {
+      TALOS_PATCH: renderTalosPatch(talosNodePatches(t, t.controlPlanes[0]!, "controlplane")),
+    });
+    const apply = byName(resources, "command:local:Command", "homelab-talos-w1-apply");
+    assert.ok(isSecret(apply.inputs.stdin));
+    assert.match(
+      String(apply.inputs.create),
+      /apply-config --insecure -n 10\.0\.20\.21 -e 10\.0\.20\.21/,
+    );
+    assert.match(
+      String(byName(resources, "command:local:Command", "homelab-bootstrap").inputs.create),
+      /AlreadyExists/,
+    );
+  });
+
+  it("exports the kubeconfig as a secret and builds a Kubernetes provider from it", async () => {
+    const { resources, outputs } = await run();
+    assert.equal(await (outputs!.secret as Promise<boolean>), true);
+    const provider = byName(resources, "pulumi:providers:kubernetes", "homelab-k8s");
+    assert.ok(isSecret(provider.inputs.kubeconfig));
+  });
+
+  it("publishes the cluster intent and one machine intent per node", async () => {
+    const { resources } = await run();
+    assert.deepEqual(
+      byName(resources, "homelab:intent:Record", "homelab-intent").inputs.intent,
+      JSON.parse(JSON.stringify(talosIntent(t))),
+    );
+    assert.equal(resources.filter((r) => /^homelab-talos-.*-intent$/.test(r.name)).length, 6);
+  });
+
+  it("creates a Deployment and a LoadBalancer Service for the website, through the cluster's provider", async () => {
+    const { resources } = await run();
+    const dep = byName(resources, "kubernetes:apps/v1:Deployment", "home-workloads-website");
+    const spec = dep.inputs.spec as {
+      replicas: number;
+      template: { spec: { containers: { image: string }[] } };
+    };
+    assert.equal(spec.replicas, 2);
+    assert.equal(spec.template.spec.containers[0]!.image, "nginx:1.27.3");
+    const svc = byName(resources, "kubernetes:core/v1:Service", "home-workloads-website");
+    assert.deepEqual((svc.inputs.spec as Record<string, unknown>).type, "LoadBalancer");
+    assert.deepEqual((svc.inputs.spec as Record<string, unknown>).loadBalancerIP, "10.0.20.50");
+    assert.match(String(svc.provider), /homelab-k8s/);
+  });
+});
+
+describe("component: PublicDns", () => {
+  it("points public records only at the entry (router's public address), and tunnels through cloudflared on the DMZ connector", async () => {
+    const lab = homeLab([
+      {
+        set: "homelab:services.status.public",
+        value: { hostname: "status.example.com", via: "tunnel" },
+      },
+      { set: "homelab:cloudflare.tunnel", value: { connector: "edge" } },
+      { set: "homelab:cloudflare.accountId", value: "0123456789abcdef0123456789abcdef" },
+    ]);
+    const { resources } = await runMocked(
+      async () => {
+        const { PublicDns } = await import("../../../components/public-dns");
+        new PublicDns("home-public", { lab, privateKey: pulumi.secret("K") });
+      },
+      {
+        calls: (c) =>
+          c.token ===
+          "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken"
+            ? { accountId: "a", tunnelId: "t", token: "TUNNEL-TOKEN" }
+            : undefined,
+        outputs: (r) =>
+          r.type === "random:index/randomBytes:RandomBytes" ? { base64: "c2VjcmV0" } : {},
+      },
+    );
+    const records = resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
+    assert.deepEqual(
+      records
+        .map(
+          (r) =>
+            `${String(r.inputs.name)} ${String(r.inputs.type)} ${String(r.inputs.content)} proxied=${String(r.inputs.proxied)}`,
+        )
+        .sort(),
+      [
+        "edge.example.com A 198.51.100.23 proxied=true",
+        "status.example.com CNAME home-public-tunnel-id.cfargotunnel.com proxied=true",
+        "www.example.com A 198.51.100.23 proxied=true",
+      ],
+    );
+    const routes = byName(
+      resources,
+      "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
+      "home-public-tunnel-routes",
+    );
+    assert.deepEqual((routes.inputs.config as { ingresses: unknown[] }).ingresses, [
+      { hostname: "status.example.com", service: "http://10.0.10.5:3001" },
+      { service: "http_status:404" },
+    ]);
+    const install = byName(resources, "command:remote:Command", "home-public-cloudflared");
+    assert.ok(isSecret(install.inputs.stdin));
+    assert.equal(reveal(install.inputs.stdin), "TUNNEL-TOKEN");
+    assert.doesNotMatch(String(install.inputs.create), /TUNNEL-TOKEN/);
+    assert.equal(reveal<{ host: string }>(install.inputs.connection).host, "192.168.30.8");
+    assert.equal(resources.filter((r) => r.type === "homelab:intent:Record").length, 3);
+  });
+});

@@ -1,0 +1,102 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { renderUnitBody, renderUnitCommand } from "../../../renderers/unit";
+import { sshdUnit } from "../../../renderers/units";
+import { homeLab } from "../../support/labs";
+import { byName, children, isSecret, reveal } from "../../support/inputs";
+import { runMocked } from "../../support/mocks";
+
+describe("component: LinuxHost", () => {
+  const lab = homeLab();
+  const hermes = lab.machines.find((m) => m.name === "hermes")!;
+  const vm = lab.hypervisors[0]!.vms.find((v) => v.name === "hermes")!;
+
+  it("applies the SSH baseline and the guest network, then publishes its intent with NIC bridges", async () => {
+    const { resources } = await runMocked(async () => {
+      const { LinuxHost } = await import("../../../components/linux-host");
+      new LinuxHost("hermes", { lab, machine: hermes, vm, privateKey: pulumi.secret("K") });
+    });
+    assert.deepEqual(children(resources).sort(), [
+      "command:remote:Command hermes-network-apply",
+      "command:remote:Command hermes-ssh",
+      "command:remote:Command hermes-sshd-apply",
+      "command:remote:CopyToRemote hermes-network-converge.sh",
+      "command:remote:CopyToRemote hermes-network-interfaces",
+      "command:remote:CopyToRemote hermes-network-sysctl.conf",
+      "command:remote:CopyToRemote hermes-sshd-authorized_keys",
+      "command:remote:CopyToRemote hermes-sshd-sshd.conf",
+      "homelab:intent:Record hermes-intent",
+      "homelab:linux:Host hermes",
+      "homelab:ssh:ConfigUnit hermes-network",
+      "homelab:ssh:ConfigUnit hermes-sshd",
+    ]);
+    const intent = byName(resources, "homelab:intent:Record", "hermes-intent").inputs
+      .intent as Record<string, unknown>;
+    assert.deepEqual(intent.nics, [{ zone: "dmz", bridge: "br-dmz", mac: "ca:fe:c0:ff:ee:07" }]);
+    assert.deepEqual(intent.ssh, {
+      port: 22,
+      passwordAuthentication: false,
+      kbdInteractiveAuthentication: false,
+      permitRootLogin: "prohibit-password",
+      hostKeyPinned: true,
+    });
+    const spec = sshdUnit(lab, hermes);
+    assert.equal(
+      byName(resources, "command:remote:Command", "hermes-sshd-apply").inputs.create,
+      renderUnitCommand(spec, "root"),
+    );
+    const body = renderUnitBody(spec);
+    assert.match(body, /^ {2}sshd -t \|\| exit 1$/m);
+    assert.match(body, /grep -qx 'passwordauthentication no'/);
+  });
+});
+
+describe("component: NixosHost", () => {
+  const lab = homeLab();
+  const infra1 = lab.machines.find((m) => m.name === "infra1")!;
+
+  it("activates configuration.nix with nixos-rebuild and sets generated MariaDB passwords through secret stdin", async () => {
+    const { resources } = await runMocked(
+      async () => {
+        const { NixosHost } = await import("../../../components/nixos-host");
+        const host = new NixosHost("infra1", {
+          lab,
+          machine: infra1,
+          privateKey: pulumi.secret("K"),
+        });
+        return { passwords: host.databasePasswords };
+      },
+      {
+        outputs: (r) =>
+          r.type === "random:index/randomPassword:RandomPassword" ? { result: `pw-${r.name}` } : {},
+      },
+    );
+    assert.deepEqual(children(resources).sort(), [
+      "command:remote:Command infra1-db-users",
+      "command:remote:Command infra1-nixos-apply",
+      "command:remote:Command infra1-ssh",
+      "command:remote:CopyToRemote infra1-nixos-configuration.nix",
+      "homelab:intent:Record infra1-intent",
+      "homelab:nixos:Host infra1",
+      "homelab:ssh:ConfigUnit infra1-nixos",
+      "random:index/randomPassword:RandomPassword infra1-db-gitea",
+      "random:index/randomPassword:RandomPassword infra1-db-nextcloud",
+    ]);
+    const apply = String(
+      byName(resources, "command:remote:Command", "infra1-nixos-apply").inputs.create,
+    );
+    assert.match(apply, /nix-instantiate --parse "\$STAGE\/configuration\.nix"/);
+    assert.match(apply, /nixos-rebuild switch \|\| exit 1/);
+    const users = byName(resources, "command:remote:Command", "infra1-db-users");
+    assert.ok(isSecret(users.inputs.stdin), "the SQL carrying passwords is secret");
+    assert.match(
+      reveal<string>(users.inputs.stdin),
+      /CREATE USER IF NOT EXISTS 'nextcloud'@'%' IDENTIFIED BY 'pw-infra1-db-nextcloud';/,
+    );
+    assert.equal(users.inputs.create, "mysql --protocol=socket -u root");
+    assert.deepEqual(
+      byName(resources, "random:index/randomPassword:RandomPassword", "infra1-db-gitea").inputs,
+      { length: 32, special: false },
+    );
+  });
+});

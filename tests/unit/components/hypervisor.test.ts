@@ -1,0 +1,76 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { hypervisorIntent } from "../../../renderers/intents";
+import { renderDomainXml } from "../../../renderers/libvirt";
+import { homeLab } from "../../support/labs";
+import { assetText, byName, children, reveal } from "../../support/inputs";
+import { duplicateUrns, runMocked } from "../../support/mocks";
+
+describe("component: Hypervisor and Vm", () => {
+  const lab = homeLab();
+  const atlas = lab.hypervisors.find((h) => h.name === "atlas")!;
+  const run = () =>
+    runMocked(async () => {
+      const { Hypervisor } = await import("../../../components/hypervisor");
+      new Hypervisor("atlas", { lab, hypervisor: atlas, privateKey: pulumi.secret("K") });
+    });
+
+  it("creates its units, one Vm per guest, and its intents", async () => {
+    const { resources, urns } = await run();
+    const top = children(resources).filter((c) => !/CopyToRemote|-apply$/.test(c));
+    assert.deepEqual(top.sort(), [
+      "command:remote:Command atlas-ssh",
+      "homelab:compute:Hypervisor atlas",
+      "homelab:compute:Vm edge",
+      "homelab:compute:Vm hermes",
+      "homelab:compute:Vm talos-cp1",
+      "homelab:compute:Vm talos-w1",
+      "homelab:intent:Record atlas-hypervisor-intent",
+      "homelab:intent:Record atlas-intent",
+      "homelab:ssh:ConfigUnit atlas-layout",
+      "homelab:ssh:ConfigUnit atlas-network",
+      "homelab:ssh:ConfigUnit atlas-sshd",
+      "homelab:ssh:ConfigUnit edge-domain",
+      "homelab:ssh:ConfigUnit hermes-domain",
+      "homelab:ssh:ConfigUnit talos-cp1-domain",
+      "homelab:ssh:ConfigUnit talos-w1-domain",
+    ]);
+    assert.deepEqual(duplicateUrns(urns), []);
+  });
+
+  it("defines each VM on the hypervisor from the rendered domain XML, over the hypervisor's connection", async () => {
+    const { resources } = await run();
+    const hermes = atlas.vms.find((v) => v.name === "hermes")!;
+    const xml = byName(resources, "command:remote:CopyToRemote", "hermes-domain-domain.xml");
+    assert.equal(xml.inputs.remotePath, ".homelab/stage/vm-hermes/domain.xml");
+    assert.equal(await assetText(xml.inputs.source), renderDomainXml(hermes));
+    assert.equal(reveal<{ host: string }>(xml.inputs.connection).host, "192.168.40.2");
+    const apply = String(
+      byName(resources, "command:remote:Command", "hermes-domain-apply").inputs.create,
+    );
+    assert.match(apply, /virsh define \/etc\/homelab\/vms\/hermes\.xml/);
+    assert.match(apply, /qemu-img create -q -f qcow2 -F qcow2 -b /);
+    assert.match(apply, /cloud-localds --network-config=/);
+    // Talos guests boot without a cloud-init seed.
+    assert.doesNotMatch(
+      String(byName(resources, "command:remote:Command", "talos-cp1-domain-apply").inputs.create),
+      /cloud-localds/,
+    );
+    // The stage directories of all VM units exist before copies start.
+    assert.match(
+      String(byName(resources, "command:remote:Command", "atlas-ssh").inputs.create),
+      /\.homelab\/stage\/vm-hermes/,
+    );
+  });
+
+  it("publishes its bridges without addresses", async () => {
+    const { resources } = await run();
+    const intent = byName(resources, "homelab:intent:Record", "atlas-hypervisor-intent").inputs
+      .intent;
+    assert.deepEqual(intent, JSON.parse(JSON.stringify(hypervisorIntent(atlas))));
+    assert.deepEqual(hypervisorIntent(atlas).bridges, [
+      { zone: "internal", bridge: "br-internal", vlanInterface: "enp3s0.20", address: undefined },
+      { zone: "dmz", bridge: "br-dmz", vlanInterface: "enp3s0.30", address: undefined },
+    ]);
+  });
+});

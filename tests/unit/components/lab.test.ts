@@ -1,0 +1,110 @@
+import * as assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { INTENT_TYPE } from "../../../model/intent";
+import { FIXTURES } from "../../support/corpus";
+import { isSecret, reveal } from "../../support/inputs";
+import { duplicateUrns, RunResult } from "../../support/mocks";
+import { homeConfig, runProgram, TEST_DEPLOY_KEY, validConfig } from "../../support/program";
+
+function countByType(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of r.resources) out[x.type] = (out[x.type] ?? 0) + 1;
+  return out;
+}
+
+describe("the home stack under mocks (index.ts)", function () {
+  this.timeout(60000);
+  let home: RunResult;
+  before(async () => {
+    home = await runProgram(homeConfig());
+  });
+
+  it("runs without error and produces the full resource graph", () => {
+    assert.equal(home.error, undefined);
+    assert.deepEqual(countByType(home), {
+      "pulumi:pulumi:Stack": 1,
+      "homelab:index:Lab": 1,
+      "homelab:net:Router": 1,
+      "homelab:compute:Hypervisor": 3,
+      "homelab:compute:Vm": 9,
+      "homelab:linux:Host": 3, // hermes, edge, iris
+      "homelab:nixos:Host": 1, // infra1
+      "homelab:talos:Cluster": 1,
+      "homelab:k8s:Workloads": 1,
+      "homelab:dns:Public": 1,
+      "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
+      "homelab:intent:Record": 23,
+      "command:remote:Command": 38, // 29 applies + 8 SSH waits + 1 MariaDB users
+      "command:remote:CopyToRemote": 56,
+      "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
+      "random:index/randomPassword:RandomPassword": 2,
+      "pulumi:providers:kubernetes": 1,
+      "kubernetes:apps/v1:Deployment": 1,
+      "kubernetes:core/v1:Service": 1,
+      "cloudflare:index/dnsRecord:DnsRecord": 2,
+    });
+  });
+
+  it("registers every URN once (child names are unique across all instances)", () => {
+    assert.equal(home.urns.length, home.resources.length);
+    assert.deepEqual(duplicateUrns(home.urns), []);
+  });
+
+  it("connects to every SSH host key-only, with its pinned host key, as a secret connection", () => {
+    const remote = home.resources.filter((r) => r.type.startsWith("command:remote:"));
+    const hosts = new Set<string>();
+    for (const r of remote) {
+      assert.ok(isSecret(r.inputs.connection), r.name);
+      const c = reveal<Record<string, unknown>>(r.inputs.connection);
+      assert.equal(c.privateKey, TEST_DEPLOY_KEY, r.name);
+      assert.match(String(c.hostKey), /^ssh-ed25519 AAAA[0-9A-Za-z+/]+=*$/, r.name);
+      assert.equal("password" in c && c.password !== undefined, false, r.name);
+      hosts.add(String(c.host));
+    }
+    assert.deepEqual([...hosts].sort(), [
+      "10.0.10.1", // gw1
+      "10.0.10.5", // iris
+      "10.0.20.5", // infra1
+      "192.168.30.7", // hermes
+      "192.168.30.8", // edge
+      "192.168.40.2", // atlas
+      "192.168.40.3", // lewis
+      "192.168.40.4", // jefke
+    ]);
+  });
+
+  it("never puts the deploy key anywhere but connections", () => {
+    for (const r of home.resources) {
+      const rest: Record<string, unknown> = { ...r.inputs };
+      delete rest.connection;
+      assert.doesNotMatch(JSON.stringify(rest), /OPENSSH PRIVATE KEY/, `${r.type} ${r.name}`);
+    }
+  });
+
+  it("publishes one machine intent per machine, plus router, hypervisor, zones, versions, Talos and exposures", () => {
+    const intents = home.resources
+      .filter((r) => r.type === INTENT_TYPE)
+      .map((r) => (r.inputs.intent as { kind: string }).kind);
+    const count = (k: string) => intents.filter((x) => x === k).length;
+    assert.equal(count("machine"), 14);
+    assert.equal(count("router"), 1);
+    assert.equal(count("hypervisor"), 3);
+    assert.equal(count("zones"), 1);
+    assert.equal(count("versions"), 1);
+    assert.equal(count("talos"), 1);
+    assert.equal(count("exposure"), 2);
+  });
+});
+
+describe("valid variants build under mocks", function () {
+  this.timeout(60000);
+  for (const f of readdirSync(path.join(FIXTURES, "valid")).sort()) {
+    it(f, async () => {
+      const r = await runProgram(validConfig(f));
+      assert.equal(r.error, undefined, r.error?.message);
+      assert.deepEqual(duplicateUrns(r.urns), []);
+      assert.ok(r.resources.some((x) => x.type === "homelab:net:Router"));
+    });
+  }
+});

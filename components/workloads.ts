@@ -32,6 +32,14 @@ export class Workloads extends pulumi.ComponentResource {
         "app.kubernetes.io/name": s.name,
         "app.kubernetes.io/managed-by": "homelab-iac",
       };
+      // How the internet reaches it: "public" (directly: port-forward/tunnel to this Service),
+      // "via-proxy" (through a reverse proxy) or "internal". The policy dmz-only-ingress reads it.
+      const exposure =
+        s.exposure.kind === "internal"
+          ? "internal"
+          : s.exposure.kind === "proxy"
+            ? "via-proxy"
+            : "public";
       const dependsOn = namespaces.has(k.namespace) ? [namespaces.get(k.namespace)!] : [];
       new k8s.apps.v1.Deployment(
         `${name}-${s.name}`,
@@ -64,7 +72,12 @@ export class Workloads extends pulumi.ComponentResource {
       new k8s.core.v1.Service(
         `${name}-${s.name}`,
         {
-          metadata: { name: s.name, namespace: k.namespace, labels },
+          metadata: {
+            name: s.name,
+            namespace: k.namespace,
+            labels,
+            annotations: { "homelab.iac/exposure": exposure },
+          },
           spec: {
             type: k.serviceType,
             selector: labels,

@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderConfigReference, renderJsonSchema } from "../model/reference";
+import { RULES } from "../policies/all";
+import { renderPolicyReference } from "../policies/lib/reference";
 
 const root = path.resolve(__dirname, "..");
 mkdirSync(path.join(root, "docs"), { recursive: true });
@@ -11,4 +13,5 @@ writeFileSync(
   path.join(root, "schema", "inventory.schema.json"),
   `${JSON.stringify(renderJsonSchema(), null, 2)}\n`,
 );
-console.log("wrote docs/config-reference.md and schema/inventory.schema.json");
+writeFileSync(path.join(root, "docs", "policies.md"), renderPolicyReference(RULES));
+console.log("wrote docs/config-reference.md, docs/policies.md and schema/inventory.schema.json");

@@ -35,3 +35,4 @@ npm_install() {
   echo "$want" >"$stamp"
 }
 npm_install "$root"
+npm_install "$root/policies"

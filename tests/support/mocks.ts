@@ -10,6 +10,8 @@ import { REPO } from "./stack";
 export interface Recorded {
   readonly type: string;
   readonly name: string;
+  /** Filled in once the mock monitor assigned it. */
+  urn?: string;
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
   readonly provider?: string;
@@ -43,6 +45,7 @@ export function engineConfig(raw: Record<string, unknown>): Record<string, strin
 }
 
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
+type RegisterRequest = { getType(): string; getName(): string };
 
 export async function runMocked(
   program: () => Promise<Record<string, unknown> | void>,
@@ -80,12 +83,16 @@ export async function runMocked(
   );
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: unknown, cb: Callback): Promise<void>;
+    registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
   };
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: unknown, cb: Callback) =>
+  const urnOf = new Map<string, string>();
+  monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     register(req, (err, resp) => {
-      if (resp) urns.push(resp.getUrn());
+      if (resp) {
+        urns.push(resp.getUrn());
+        urnOf.set(`${req.getType()}::${req.getName()}`, resp.getUrn());
+      }
       cb(err, resp);
     });
   let outputs: Record<string, unknown> | undefined;
@@ -98,6 +105,7 @@ export async function runMocked(
   // Registrations started inside apply() callbacks may still be in flight.
   const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (settings.waitForRPCs) await settings.waitForRPCs();
+  for (const r of resources) r.urn = urnOf.get(`${r.type}::${r.name}`);
   return { resources, urns, outputs, error };
 }
 

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderConfigReference, renderJsonSchema } from "../../../model/reference";
 import { INVENTORY_KEYS } from "../../../model/inventory";
+import { RULES } from "../../../policies/all";
+import { renderPolicyReference } from "../../../policies/lib/reference";
 import { REPO } from "../../support/stack";
 
 describe("generated config reference", () => {
@@ -23,6 +25,12 @@ describe("generated config reference", () => {
     for (const key of Object.keys(INVENTORY_KEYS))
       assert.ok(text.includes(`## \`homelab:${key}\``), key);
     assert.ok(text.includes("`homelab:hypervisors.<name>.vms.<name>.nics[].zone`"));
+  });
+  it("docs/policies.md is up to date (run `npm run schema`)", () => {
+    assert.equal(
+      readFileSync(path.join(REPO, "docs", "policies.md"), "utf8"),
+      renderPolicyReference(RULES),
+    );
   });
   it("is deterministic", () => {
     assert.equal(renderConfigReference(), renderConfigReference());

@@ -1,6 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderUnitCommand, stageDir, UnitSpec, unitHash } from "../renderers/unit";
+import {
+  APPLY_SCRIPT,
+  renderUnitBody,
+  renderUnitCommand,
+  stageDir,
+  UnitSpec,
+  unitHash,
+} from "../renderers/unit";
 import { TOKENS } from "./tokens";
 
 export interface ConfigUnitArgs {
@@ -15,9 +22,9 @@ export interface ConfigUnitArgs {
 }
 
 /**
- * Copies a unit's rendered files to the machine's stage directory and applies them with one command
- * that validates, installs write-then-rename, activates and verifies, rolling back on failure. The
- * command re-runs only when the unit's content hash changes.
+ * Copies a unit's rendered files and its apply script to the machine's stage directory, then runs
+ * the script (after checking its hash): it validates, installs write-then-rename, activates and
+ * verifies, rolling back on failure. The command re-runs only when the unit's content hash changes.
  */
 export class ConfigUnit extends pulumi.ComponentResource {
   /** Resolves after the unit was applied. */
@@ -28,7 +35,8 @@ export class ConfigUnit extends pulumi.ComponentResource {
     super(TOKENS.configUnit, name, {}, opts);
     const { spec, connection, adminUser } = args;
 
-    const copies = spec.files.map(
+    const staged = [...spec.files, { name: APPLY_SCRIPT, content: renderUnitBody(spec) }];
+    const copies = staged.map(
       (f) =>
         new command.remote.CopyToRemote(
           `${name}-${f.name}`,

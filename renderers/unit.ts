@@ -1,12 +1,13 @@
 /**
  * A provisioning unit: a few rendered files that belong together on one machine, plus the shell that
- * turns them on. The apply script is idempotent and careful:
+ * turns them on. The script itself is staged next to the files (apply.sh) and the remote command is
+ * one short line that checks its hash and runs it. The script is idempotent and careful:
  *   1. the staged files (copied by CopyToRemote) must match the expected SHA-256 (no half copies);
  *   2. `validate` checks them while still staged (nft -c, dnsmasq --test, …);
  *   3. each target is replaced write-then-rename, the previous version kept aside;
  *   4. `activate` turns them on (reload); `verify` checks the effect (sshd -T, …);
- *   5. if activate or verify fails, every file is restored, activate runs again on the old files,
- *      and the step fails with the reason.
+ *   5. if activate or verify fails, every file is restored, activate runs again on the old files
+ *      (when there were old files), and the step fails with the reason.
  */
 import { createHash } from "node:crypto";
 import { lines, shq } from "./text";
@@ -66,11 +67,12 @@ export function renderUnitBody(spec: UnitSpec): string {
     "# 3. install, write-then-rename, keeping the previous files",
     "mkdir -p /var/lib/homelab/backup",
     `BK=$(mktemp -d /var/lib/homelab/backup/${spec.unit}.XXXXXX)`,
+    "had_previous=no",
   );
   spec.files.forEach((f, i) => {
     const owner = f.owner ?? "root";
     out.push(
-      `if [ -e ${shq(f.target)} ]; then cp -p ${shq(f.target)} "$BK/${i}"; else : > "$BK/${i}.absent"; fi`,
+      `if [ -e ${shq(f.target)} ]; then cp -p ${shq(f.target)} "$BK/${i}"; had_previous=yes; else : > "$BK/${i}.absent"; fi`,
       `mkdir -p "$(dirname ${shq(f.target)})"`,
       `install -m ${f.mode} -o ${owner} -g "$(id -gn ${owner})" "$STAGE/${f.name}" ${shq(`${f.target}.homelab-new`)}`,
       `mv -f ${shq(`${f.target}.homelab-new`)} ${shq(f.target)}`,
@@ -94,8 +96,11 @@ export function renderUnitBody(spec: UnitSpec): string {
     "}",
     "if ! (activate) || ! (verify); then",
     "  rollback",
-    '  (activate) || echo "homelab: reactivating the previous files also failed" >&2',
-    `  fail "activation failed; the previous files were restored"`,
+    "  if [ $had_previous = yes ]; then",
+    '    (activate) || echo "homelab: reactivating the previous files also failed" >&2',
+    `    fail "activation failed; the previous files were restored and reactivated"`,
+    "  fi",
+    `  fail "activation failed; the new files were removed (there were none before)"`,
     "fi",
     'rm -rf "$BK"',
     `echo "homelab: ${spec.unit} on ${spec.machine} applied"`,
@@ -103,17 +108,25 @@ export function renderUnitBody(spec: UnitSpec): string {
   return lines(out);
 }
 
+/** Name of the staged script of a unit. */
+export const APPLY_SCRIPT = "apply.sh";
+
 /**
- * The remote command: runs the body as root (directly, or through `sudo -n` for a non-root admin),
- * with the stage directory resolved in the login user's home.
+ * The remote command: checks the staged apply.sh against the rendered one and runs it as root
+ * (directly, or through `sudo -n` for a non-root admin) with the unit's stage directory.
  */
 export function renderUnitCommand(spec: UnitSpec, adminUser: string): string {
-  const body = renderUnitBody(spec);
   const runner = adminUser === "root" ? "sh" : "sudo -n sh";
-  return `${runner} -c ${shq(body)} homelab-${spec.unit} "$HOME/${stageDir(spec.unit)}"`;
+  const dir = `"$HOME/${stageDir(spec.unit)}"`;
+  return [
+    "set -e",
+    `cd ${dir}`,
+    `printf '%s  %s\\n' ${sha256(renderUnitBody(spec))} ${APPLY_SCRIPT} | sha256sum -c --status || { echo "homelab: ${spec.unit} on ${spec.machine}: staged ${APPLY_SCRIPT} does not match what was rendered" >&2; exit 1; }`,
+    `${runner} ${APPLY_SCRIPT} ${dir}`,
+  ].join("; ");
 }
 
 /** Hash that changes whenever anything the unit would do changes (its trigger). */
 export function unitHash(spec: UnitSpec, adminUser: string): string {
-  return sha256(renderUnitCommand(spec, adminUser));
+  return sha256(`${renderUnitCommand(spec, adminUser)}\n${renderUnitBody(spec)}`);
 }

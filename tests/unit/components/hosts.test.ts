@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderUnitBody, renderUnitCommand } from "../../../renderers/unit";
 import { sshdUnit } from "../../../renderers/units";
 import { homeLab } from "../../support/labs";
-import { byName, children, isSecret, reveal } from "../../support/inputs";
+import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";
 
 describe("component: LinuxHost", () => {
@@ -20,9 +20,11 @@ describe("component: LinuxHost", () => {
       "command:remote:Command hermes-network-apply",
       "command:remote:Command hermes-ssh",
       "command:remote:Command hermes-sshd-apply",
+      "command:remote:CopyToRemote hermes-network-apply.sh",
       "command:remote:CopyToRemote hermes-network-converge.sh",
       "command:remote:CopyToRemote hermes-network-interfaces",
       "command:remote:CopyToRemote hermes-network-sysctl.conf",
+      "command:remote:CopyToRemote hermes-sshd-apply.sh",
       "command:remote:CopyToRemote hermes-sshd-authorized_keys",
       "command:remote:CopyToRemote hermes-sshd-sshd.conf",
       "homelab:intent:Record hermes-intent",
@@ -45,7 +47,10 @@ describe("component: LinuxHost", () => {
       byName(resources, "command:remote:Command", "hermes-sshd-apply").inputs.create,
       renderUnitCommand(spec, "root"),
     );
-    const body = renderUnitBody(spec);
+    const body = await assetText(
+      byName(resources, "command:remote:CopyToRemote", "hermes-sshd-apply.sh").inputs.source,
+    );
+    assert.equal(body, renderUnitBody(spec));
     assert.match(body, /^ {2}sshd -t \|\| exit 1$/m);
     assert.match(body, /grep -qx 'passwordauthentication no'/);
   });
@@ -75,6 +80,7 @@ describe("component: NixosHost", () => {
       "command:remote:Command infra1-db-users",
       "command:remote:Command infra1-nixos-apply",
       "command:remote:Command infra1-ssh",
+      "command:remote:CopyToRemote infra1-nixos-apply.sh",
       "command:remote:CopyToRemote infra1-nixos-configuration.nix",
       "homelab:intent:Record infra1-intent",
       "homelab:nixos:Host infra1",
@@ -82,8 +88,8 @@ describe("component: NixosHost", () => {
       "random:index/randomPassword:RandomPassword infra1-db-gitea",
       "random:index/randomPassword:RandomPassword infra1-db-nextcloud",
     ]);
-    const apply = String(
-      byName(resources, "command:remote:Command", "infra1-nixos-apply").inputs.create,
+    const apply = await assetText(
+      byName(resources, "command:remote:CopyToRemote", "infra1-nixos-apply.sh").inputs.source,
     );
     assert.match(apply, /nix-instantiate --parse "\$STAGE\/configuration\.nix"/);
     assert.match(apply, /nixos-rebuild switch \|\| exit 1/);

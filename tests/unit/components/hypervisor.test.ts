@@ -45,15 +45,17 @@ describe("component: Hypervisor and Vm", () => {
     assert.equal(xml.inputs.remotePath, ".homelab/stage/vm-hermes/domain.xml");
     assert.equal(await assetText(xml.inputs.source), renderDomainXml(hermes));
     assert.equal(reveal<{ host: string }>(xml.inputs.connection).host, "192.168.40.2");
-    const apply = String(
-      byName(resources, "command:remote:Command", "hermes-domain-apply").inputs.create,
+    const apply = await assetText(
+      byName(resources, "command:remote:CopyToRemote", "hermes-domain-apply.sh").inputs.source,
     );
     assert.match(apply, /virsh define \/etc\/homelab\/vms\/hermes\.xml/);
     assert.match(apply, /qemu-img create -q -f qcow2 -F qcow2 -b /);
     assert.match(apply, /cloud-localds --network-config=/);
     // Talos guests boot without a cloud-init seed.
     assert.doesNotMatch(
-      String(byName(resources, "command:remote:Command", "talos-cp1-domain-apply").inputs.create),
+      await assetText(
+        byName(resources, "command:remote:CopyToRemote", "talos-cp1-domain-apply.sh").inputs.source,
+      ),
       /cloud-localds/,
     );
     // The stage directories of all VM units exist before copies start.

@@ -36,7 +36,7 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 23,
       "command:remote:Command": 38, // 29 applies + 8 SSH waits + 1 MariaDB users
-      "command:remote:CopyToRemote": 56,
+      "command:remote:CopyToRemote": 85, // 56 rendered files + one apply.sh per unit
       "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
       "random:index/randomPassword:RandomPassword": 2,
       "pulumi:providers:kubernetes": 1,

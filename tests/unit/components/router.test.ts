@@ -4,7 +4,7 @@ import { INTENT_VERSION } from "../../../model/intent";
 import { routerIntent, machineIntent } from "../../../renderers/intents";
 import { renderNftables } from "../../../renderers/nftables";
 import { firewallUnit } from "../../../renderers/units";
-import { renderUnitCommand, unitHash } from "../../../renderers/unit";
+import { renderUnitBody, renderUnitCommand, unitHash } from "../../../renderers/unit";
 import { homeLab } from "../../support/labs";
 import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
 import { duplicateUrns, runMocked } from "../../support/mocks";
@@ -34,7 +34,9 @@ describe("component: Router", () => {
         "command:remote:Command gw1-ssh",
         ...units.map((u) => `homelab:ssh:ConfigUnit gw1-${u}`),
         ...units.map((u) => `command:remote:Command gw1-${u}-apply`),
-        ...units.flatMap((u) => files[u]!.map((f) => `command:remote:CopyToRemote gw1-${u}-${f}`)),
+        ...units.flatMap((u) =>
+          [...files[u]!, "apply.sh"].map((f) => `command:remote:CopyToRemote gw1-${u}-${f}`),
+        ),
         "homelab:intent:Record gw1-intent",
         "homelab:intent:Record gw1-router-intent",
       ].sort(),
@@ -45,7 +47,7 @@ describe("component: Router", () => {
   it("connects key-only with the pinned host key; the connection is a secret; never a password", async () => {
     const { resources } = await run();
     const remote = resources.filter((r) => r.type.startsWith("command:remote:"));
-    assert.equal(remote.length, 12); // 1 wait + 4 applies + 7 staged files
+    assert.equal(remote.length, 16); // 1 wait + 4 applies + 7 staged files + 4 staged scripts
     for (const r of remote) {
       assert.ok(isSecret(r.inputs.connection), `${r.name}: connection must be secret`);
       const c = reveal<Record<string, unknown>>(r.inputs.connection);
@@ -76,7 +78,11 @@ describe("component: Router", () => {
     const spec = firewallUnit(lab, router);
     assert.equal(apply.inputs.create, renderUnitCommand(spec, "root"));
     assert.deepEqual(apply.inputs.triggers, [unitHash(spec, "root")]);
-    assert.match(String(apply.inputs.create), /nft -c -f "\$STAGE\/nftables\.conf"/);
+    const script = await assetText(
+      byName(resources, "command:remote:CopyToRemote", "gw1-firewall-apply.sh").inputs.source,
+    );
+    assert.equal(script, renderUnitBody(spec));
+    assert.match(script, /nft -c -f "\$STAGE\/nftables\.conf"/);
     const ssh = byName(resources, "command:remote:Command", "gw1-ssh");
     assert.equal(
       ssh.inputs.create,

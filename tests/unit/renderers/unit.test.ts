@@ -10,7 +10,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { renderUnitBody, renderUnitCommand, UnitSpec, unitHash } from "../../../renderers/unit";
+import {
+  renderUnitBody,
+  renderUnitCommand,
+  sha256,
+  UnitSpec,
+  unitHash,
+} from "../../../renderers/unit";
 import { run } from "../../support/tools";
 
 /** Runs a unit body for real against targets in a temp dir (as root, like on a host). */
@@ -80,7 +86,7 @@ describe("renderer: provisioning unit script", () => {
     const s = spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] });
     const r = apply(s, `${dir}/stage`);
     assert.equal(r.status, 1);
-    assert.match(r.output, /activation failed; the previous files were restored/);
+    assert.match(r.output, /activation failed; the previous files were restored and reactivated/);
     assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n", "restored");
     assert.equal(
       existsSync(`${dir}/etc/sub/b.conf`),
@@ -88,6 +94,18 @@ describe("renderer: provisioning unit script", () => {
       "a file that did not exist before is removed",
     );
     assert.equal(readFileSync(`${dir}/activated`, "utf8"), "old a\n", "old files re-activated");
+  });
+
+  it("on a failed first apply, removes the new files and does not re-activate anything", () => {
+    const s = spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] });
+    const r = apply(s, `${dir}/stage`);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.output,
+      /activation failed; the new files were removed \(there were none before\)/,
+    );
+    assert.equal(existsSync(`${dir}/etc/a.conf`), false);
+    assert.equal(readFileSync(`${dir}/activated`, "utf8"), "new a\n", "activated once, not again");
   });
 
   it("stops at the first failing activation line (set -e does not apply inside conditions)", () => {
@@ -99,9 +117,14 @@ describe("renderer: provisioning unit script", () => {
 
   it("runs through sudo for a non-root admin and re-triggers only when content changes", () => {
     const s = spec("/x");
-    assert.match(renderUnitCommand(s, "root"), /^sh -c '/);
-    assert.match(renderUnitCommand(s, "admin"), /^sudo -n sh -c '/);
-    assert.match(renderUnitCommand(s, "root"), /' homelab-demo "\$HOME\/\.homelab\/stage\/demo"$/);
+    assert.equal(
+      renderUnitCommand(s, "root"),
+      `set -e; cd "$HOME/.homelab/stage/demo"; printf '%s  %s\\n' ${sha256(renderUnitBody(s))} apply.sh | sha256sum -c --status || { echo "homelab: demo on testhost: staged apply.sh does not match what was rendered" >&2; exit 1; }; sh apply.sh "$HOME/.homelab/stage/demo"`,
+    );
+    assert.match(
+      renderUnitCommand(s, "admin"),
+      /; sudo -n sh apply\.sh "\$HOME\/\.homelab\/stage\/demo"$/,
+    );
     assert.equal(unitHash(s, "root"), unitHash(spec("/x"), "root"));
     const changed = { ...s, files: [{ ...s.files[0]!, content: "newer a\n" }, s.files[1]!] };
     assert.notEqual(unitHash(changed, "root"), unitHash(s, "root"));

@@ -1,12 +1,18 @@
 # Entry points. Each target installs what it needs by itself (see scripts/setup.sh).
 SHELL := /bin/bash
 
-.PHONY: test setup schema
+.PHONY: test lab lab-down setup schema
 test: ## Run every test and check; prints "N passed, N failed"
 	@scripts/test.sh
+
+lab: ## Bring up the simulated lab and converge it with `pulumi up --policy-pack policies` (root)
+	@scripts/lab.sh up
+
+lab-down: ## Remove the simulated lab and its stack state (idempotent)
+	@scripts/lab.sh down
 
 setup: ## Install Debian packages, Node 22 and npm dependencies
 	@scripts/setup.sh
 
-schema: setup ## Regenerate docs/config-reference.md and schema/inventory.schema.json
+schema: setup ## Regenerate docs/config-reference.md, docs/policies.md and schema/inventory.schema.json
 	@. scripts/env.sh && npm run -s schema

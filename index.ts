@@ -7,7 +7,8 @@ const lab = loadLabFromStackConfig();
 const home = new HomeLab(pulumi.getStack(), { lab, privateKey: deployPrivateKey() });
 
 export const machines = pulumi.all(home.ready);
-export const kubeconfig = home.kubeconfig;
+/** Secret. null when the lab has no Talos cluster. */
+export const kubeconfig = home.kubeconfig ?? null;
 export const databasePasswords = pulumi.all(home.databasePasswords);
 export const inventory = {
   zones: lab.zones.map((z) => z.name),

@@ -21,7 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$here/setup-node.sh" >/dev/null
-. "$here/env.sh"
+# shellcheck source=scripts/env.sh
+. "$here/env.sh" # again: Node 22 is on PATH only once installed
 
 # npm ci only when the lockfile changed since the last install (stamp inside node_modules).
 npm_install() {

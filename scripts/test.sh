@@ -4,7 +4,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-cd "$root"
+cd "$root" || exit 1
 
 "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 # shellcheck source=scripts/env.sh
@@ -40,6 +40,9 @@ check typecheck npm run -s typecheck
 check lint npm run -s lint
 check format npx prettier --check --log-level warn .
 suite unit npx mocha --reporter ./tests/support/summary-reporter.ts
+# End to end: the real engine against the simulated lab (needs root: namespaces, mounts).
+check toolchain toolchain/build.sh
+suite e2e npx mocha --config .mocharc.e2e.json --reporter ./tests/support/summary-reporter.ts
 
 passed=$(awk '{p+=$2} END {print p+0}' "$results")
 failed=$(awk '{f+=$3} END {print f+0}' "$results")

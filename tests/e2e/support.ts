@@ -1,0 +1,183 @@
+/**
+ * End-to-end helpers: the real Pulumi engine (toolchain/) against the simulated lab (lab/labctl).
+ * Every command's output is kept, so the secrets test can check all of it.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { applyPatch, PatchOp } from "../support/patch";
+import { REPO } from "../support/stack";
+
+export interface Result {
+  readonly status: number;
+  readonly output: string;
+}
+
+/** Everything every command printed, for the secrets check. */
+export const transcript: string[] = [];
+
+function exec(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutSec?: number } = {},
+): Result {
+  const r = spawnSync(cmd, args, {
+    cwd: REPO,
+    env: opts.env ?? process.env,
+    input: opts.input,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: (opts.timeoutSec ?? 900) * 1000,
+  });
+  if (r.error) throw r.error;
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  transcript.push(`$ ${cmd} ${args.join(" ")}\n${output}`);
+  return { status: r.status ?? -1, output };
+}
+
+let cachedEnv: NodeJS.ProcessEnv | undefined;
+
+/** The environment scripts/lab.sh uses for pulumi (toolchain PATH, backend, passphrase, stack). */
+export function labEnv(): NodeJS.ProcessEnv {
+  if (cachedEnv) return cachedEnv;
+  const r = exec("bash", ["scripts/lab.sh", "env"]);
+  if (r.status !== 0) throw new Error(`scripts/lab.sh env failed:\n${r.output}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const line of r.output.split("\n")) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = exec("bash", ["-c", `printf %s ${m[2]}`]).output;
+  }
+  cachedEnv = env;
+  return env;
+}
+
+export function sh(script: string, timeoutSec = 900): Result {
+  return exec("bash", ["-c", script], { env: labEnv(), timeoutSec });
+}
+
+/**
+ * Runs pulumi against the lab stack; returns its output and, for operations that have an event log
+ * (preview, up, refresh, destroy), the steps it APPLIED (not "same", not planned in a preview).
+ */
+export function pulumi(
+  args: string[],
+  timeoutSec = 900,
+): Result & { steps: { op: string; type: string; name: string }[] } {
+  const dir = mkdtempSync(path.join(tmpdir(), "homelab-e2e-"));
+  const log = path.join(dir, "events.json");
+  // --event-log exists only with PULUMI_DEBUG_COMMANDS (engine events as JSON lines).
+  const env = { ...labEnv(), PULUMI_DEBUG_COMMANDS: "true" };
+  const logged = ["preview", "up", "refresh", "destroy"].includes(args[0]!);
+  const r = exec(
+    "pulumi",
+    [...args, "--non-interactive", ...(logged ? ["--event-log", log] : [])],
+    { env, timeoutSec },
+  );
+  const steps: { op: string; type: string; name: string }[] = [];
+  if (existsSync(log)) {
+    const text = readFileSync(log, "utf8");
+    transcript.push(text);
+    for (const line of text.split("\n").filter(Boolean)) {
+      type Step = { metadata: { op: string; urn: string; type: string }; planning?: boolean };
+      const e = JSON.parse(line) as { resOutputsEvent?: Step; resOpFailedEvent?: Step };
+      const ev = e.resOutputsEvent ?? e.resOpFailedEvent;
+      if (!ev || ev.planning) continue;
+      const m = ev.metadata;
+      if (m && m.op !== "same" && m.op !== "read")
+        steps.push({ op: m.op, type: m.type, name: m.urn.split("::").pop()! });
+    }
+  }
+  return { ...r, steps };
+}
+
+export function labctl(...args: string[]): Result {
+  return exec(path.join(REPO, "lab", "labctl"), args, { env: labEnv() });
+}
+
+/** Runs a shell command inside a lab host. */
+export function onHost(host: string, script: string): Result {
+  return labctl("exec", host, "--", "sh", "-c", script);
+}
+
+interface LabJson {
+  readonly hosts: { name: string; oobAddress: string; sshHostKey?: string }[];
+}
+
+export function labJson(): LabJson {
+  return JSON.parse(readFileSync("/run/homelab-lab/lab/lab.json", "utf8")) as LabJson;
+}
+
+export function oobOf(host: string): string {
+  return labJson().hosts.find((h) => h.name === host)!.oobAddress;
+}
+
+const STACK_FILE = path.join(REPO, "Pulumi.lab.yaml");
+
+/** Applies a patch to the lab stack's homelab: config; returns a function that restores it. */
+export function patchLabConfig(ops: PatchOp[]): () => void {
+  const original = readFileSync(STACK_FILE, "utf8");
+  const doc = parse(original) as { config: Record<string, unknown> };
+  doc.config = applyPatch(doc.config, ops);
+  writeFileSync(STACK_FILE, stringify(doc, { lineWidth: 0 }));
+  return () => writeFileSync(STACK_FILE, original);
+}
+
+/**
+ * Counts new SSH connections from the deploy host to each lab host: an nft counter per OOB address
+ * on the deploy host's way out (TCP SYN to port 22 on the OOB bridge).
+ */
+export const sshCounter = {
+  reset(): void {
+    const hosts = labJson().hosts;
+    const rules = hosts
+      .map(
+        (h) =>
+          `oifname "hloob0" ip daddr ${h.oobAddress} tcp dport 22 tcp flags syn counter comment "${h.name}"`,
+      )
+      .join("\n");
+    const r = sh(
+      `nft delete table inet homelab_e2e_ssh 2>/dev/null; nft -f - <<'EOF'\ntable inet homelab_e2e_ssh {\n chain out {\n  type filter hook output priority 0; policy accept;\n${rules}\n }\n}\nEOF`,
+    );
+    if (r.status !== 0) throw new Error(`cannot install the SSH counter:\n${r.output}`);
+  },
+  read(): Record<string, number> {
+    const r = sh("nft -j list table inet homelab_e2e_ssh");
+    if (r.status !== 0) throw new Error(r.output);
+    const out: Record<string, number> = {};
+    const doc = JSON.parse(r.output) as {
+      nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[];
+    };
+    for (const item of doc.nftables) {
+      if (!item.rule?.comment) continue;
+      const packets = item.rule.expr.find((e) => e.counter)?.counter?.packets ?? 0;
+      if (packets > 0) out[item.rule.comment] = packets;
+    }
+    return out;
+  },
+  remove(): void {
+    sh("nft delete table inet homelab_e2e_ssh 2>/dev/null || true");
+  },
+};
+
+/** sshd's effective settings on a host. */
+export function sshdT(host: string): Record<string, string> {
+  const r = onHost(host, "sshd -T -C user=root,host=localhost,addr=127.0.0.1");
+  if (r.status !== 0) throw new Error(`sshd -T on ${host}: ${r.output}`);
+  return Object.fromEntries(
+    r.output
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.split(" ")[0]!, l.slice(l.indexOf(" ") + 1)]),
+  );
+}
+
+/** TCP connect from a lab host: true when it succeeds within 2 s. */
+export function canConnect(from: string, address: string, port: number): boolean {
+  return onHost(from, `nc -z -w2 ${address} ${port}`).status === 0;
+}
+
+export function canPing(from: string, address: string): boolean {
+  return onHost(from, `ping -c1 -W1 ${address}`).status === 0;
+}

@@ -1,7 +1,7 @@
 # Entry points. Each target installs what it needs by itself (see scripts/setup.sh).
 SHELL := /bin/bash
 
-.PHONY: test lab lab-down setup schema
+.PHONY: test lab lab-down setup schema docs
 test: ## Run every test and check; prints "N passed, N failed"
 	@scripts/test.sh
 
@@ -16,3 +16,6 @@ setup: ## Install Debian packages, Node 22 and npm dependencies
 
 schema: setup ## Regenerate docs/config-reference.md, docs/policies.md and schema/inventory.schema.json
 	@. scripts/env.sh && npm run -s schema
+
+docs: setup ## Regenerate docs/lab/<stack>.md and .svg from each committed Pulumi.<stack>.yaml
+	@. scripts/env.sh && npx ts-node --transpile-only scripts/gen-docs.ts

@@ -1,0 +1,84 @@
+/**
+ * Captures the preview-report fixtures from real runs of the lab stack (`make lab` first):
+ *   ts-node scripts/capture-preview-fixtures.ts
+ * For each scenario it patches Pulumi.lab.yaml, runs `pulumi preview --policy-pack policies --json
+ * --event-log …`, restores the config, and writes tests/fixtures/preview/<scenario>/:
+ *   preview.json   the engine's --json digest, as printed
+ *   events.jsonl   the event log reduced to the events the report reads (policy results and
+ *                  non-debug diagnostics)
+ *   exit-code      the preview's exit code
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { labEnv, patchLabConfig } from "../tests/e2e/support";
+import { PatchOp } from "../tests/support/patch";
+import { spawnSync } from "node:child_process";
+
+const ROOT = path.resolve(__dirname, "..");
+
+export const SCENARIOS: Record<string, { what: string; patch: PatchOp[] }> = {
+  "no-change": { what: "the converged lab, nothing to do", patch: [] },
+  "secure-change": {
+    what: "a new narrow flow (mgmt may reach the app on its port): the router's ruleset and intent change",
+    patch: [
+      {
+        set: "homelab:flows[6]",
+        value: {
+          from: "mgmt",
+          to: "internal",
+          toService: "app",
+          description: "admins reach the app",
+        },
+      },
+    ],
+  },
+  "insecure-change": {
+    what: "a port-forward to the internal app host: blocked by dmz-only-ingress",
+    patch: [
+      { set: "homelab:routers.gw1.portForwards[2]", value: { publicPort: 8080, service: "app" } },
+    ],
+  },
+  replacement: {
+    what: "the VM gets more memory (its domain is redefined) and hypervisor hv2 is removed (deletions)",
+    patch: [
+      { set: "homelab:hypervisors.hv1.vms.proxy1.memoryMiB", value: 1024 },
+      { delete: "homelab:hypervisors.hv2" },
+    ],
+  },
+};
+
+function capture(name: string, patch: PatchOp[]): void {
+  const dir = path.join(ROOT, "tests", "fixtures", "preview", name);
+  mkdirSync(dir, { recursive: true });
+  const log = path.join(dir, "events.full.jsonl");
+  const restore = patchLabConfig(patch);
+  try {
+    const r = spawnSync(
+      "pulumi",
+      ["preview", "--policy-pack", "policies", "--non-interactive", "--json", "--event-log", log],
+      {
+        cwd: ROOT,
+        env: { ...labEnv(), PULUMI_DEBUG_COMMANDS: "true" },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
+    writeFileSync(path.join(dir, "preview.json"), r.stdout);
+    writeFileSync(path.join(dir, "exit-code"), `${r.status}\n`);
+    const kept = readFileSync(log, "utf8")
+      .split("\n")
+      .filter(
+        (l) =>
+          /"policyEvent"/.test(l) || (/"diagnosticEvent"/.test(l) && !/"severity":"debug"/.test(l)),
+      );
+    writeFileSync(path.join(dir, "events.jsonl"), kept.length ? `${kept.join("\n")}\n` : "");
+  } finally {
+    restore();
+    spawnSync("rm", ["-f", log]);
+  }
+  console.log(`${name}: captured`);
+}
+
+if (require.main === module) {
+  for (const [name, s] of Object.entries(SCENARIOS)) capture(name, s.patch);
+}

@@ -1,0 +1,40 @@
+/**
+ * `make docs`: docs/lab/<stack>.md (tables + Mermaid) and docs/lab/<stack>.svg (Graphviz) for every
+ * committed Pulumi.<stack>.yaml, from the validated model. Deterministic; a test fails when stale.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { readFileSync } from "node:fs";
+import { loadInventoryOrThrow } from "../model/load";
+import { renderDot, renderLabDoc } from "../renderers/docs";
+
+const root = path.resolve(__dirname, "..");
+
+/** Stacks whose docs are generated: committed stack files (Pulumi.lab.yaml is generated, not committed). */
+export function documentedStacks(): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined && s !== "lab")
+    .sort();
+}
+
+export function renderStackDocs(stack: string): { markdown: string; svg: string } {
+  const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const lab = loadInventoryOrThrow(doc.config);
+  const svg = execFileSync("dot", ["-Tsvg"], { input: renderDot(lab), encoding: "utf8" });
+  return { markdown: renderLabDoc(lab, stack, `${stack}.svg`), svg };
+}
+
+if (require.main === module) {
+  mkdirSync(path.join(root, "docs", "lab"), { recursive: true });
+  for (const stack of documentedStacks()) {
+    const { markdown, svg } = renderStackDocs(stack);
+    writeFileSync(path.join(root, "docs", "lab", `${stack}.md`), markdown);
+    writeFileSync(path.join(root, "docs", "lab", `${stack}.svg`), svg);
+    console.log(`wrote docs/lab/${stack}.md and docs/lab/${stack}.svg`);
+  }
+}

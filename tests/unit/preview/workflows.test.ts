@@ -1,0 +1,94 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { OPTIONS } from "../../../preview/cli";
+import { marker } from "../../../preview/report";
+import { REPO } from "../../support/stack";
+
+interface Step {
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, string>;
+}
+interface Job {
+  readonly if?: string;
+  readonly "runs-on": string[];
+  readonly environment?: string;
+  readonly env: Record<string, string>;
+  readonly steps: Step[];
+}
+interface Workflow {
+  readonly on: Record<string, unknown>;
+  readonly jobs: Record<string, Job>;
+}
+
+const workflow = (file: string) =>
+  parse(readFileSync(path.join(REPO, ".github", "workflows", file), "utf8")) as Workflow;
+const pinned = /^export PULUMI_VERSION=(\S+)$/m.exec(
+  readFileSync(path.join(REPO, "scripts", "env.sh"), "utf8"),
+)?.[1];
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+
+describe("GitHub workflows", () => {
+  it("preview: every stack with the policy pack, digest and event log, fork PRs never on the lab runner", () => {
+    const job = workflow("preview.yml").jobs.preview!;
+    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
+    assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
+    assert.match(
+      runs(job),
+      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json 2> preview\.stderr/,
+    );
+    assert.equal(job.env.PULUMI_DEBUG_COMMANDS, "true");
+  });
+
+  it("preview: calls the report CLI only with options it has", () => {
+    const render = workflow("preview.yml").jobs.preview!.steps.find((s) =>
+      s.run?.includes("preview-report"),
+    );
+    assert.ok(render?.run);
+    const flags = [...render.run.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
+    assert.deepEqual(
+      flags.filter((f) => !(f in OPTIONS)),
+      [],
+    );
+    assert.ok(
+      ["stack", "json", "events", "stderr", "exit-code", "out"].every((f) => flags.includes(f)),
+    );
+  });
+
+  it("preview: finds its comment by the report's own marker", () => {
+    const script = workflow("preview.yml").jobs.preview!.steps.find((s) =>
+      s.uses?.startsWith("actions/github-script"),
+    )?.with?.script;
+    assert.ok(script);
+    const template = /const marker = `([^`]+)`;/.exec(script)?.[1];
+    assert.equal(template, marker("homelab", "${process.env.STACK}"));
+  });
+
+  it("deploy: only main, behind the approval environment, with the policy pack", () => {
+    const wf = workflow("deploy.yml");
+    assert.deepEqual(Object.keys(wf.on), ["push"]);
+    assert.deepEqual((wf.on.push as { branches: string[] }).branches, ["main"]);
+    const job = wf.jobs.up!;
+    assert.equal(job.environment, "homelab");
+    assert.match(
+      runs(job),
+      /pulumi up --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies --yes --non-interactive/,
+    );
+  });
+
+  it("both install the Pulumi CLI version the project pins", () => {
+    assert.ok(pinned);
+    for (const [file, name] of [
+      ["preview.yml", "preview"],
+      ["deploy.yml", "up"],
+    ] as const) {
+      const install = workflow(file).jobs[name]!.steps.find((s) =>
+        s.uses?.startsWith("pulumi/actions"),
+      );
+      assert.equal(install?.with?.["pulumi-version"], pinned, file);
+    }
+  });
+});

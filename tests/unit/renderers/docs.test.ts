@@ -1,0 +1,116 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { formatPorts, renderDot, renderLabDoc, renderMermaid } from "../../../renderers/docs";
+import { documentedStacks, renderStackDocs } from "../../../scripts/gen-docs";
+import { homeLab, validLab } from "../../support/labs";
+import { REPO } from "../../support/stack";
+import { run } from "../../support/tools";
+
+describe("renderer: lab documentation", () => {
+  it("draws zones, the router, machines and flows as Mermaid (small lab, by value)", () => {
+    assert.equal(
+      renderMermaid(validLab("no-talos.yaml")),
+      [
+        "flowchart LR",
+        '  internet(("Internet"))',
+        '  r_rt{{"router rt"}}',
+        '  subgraph z_dmz["dmz · VLAN 30 · 10.30.0.0/24 · dmz"]',
+        '    m_web["web<br/>10.30.0.10<br/>(on hv)<br/>web"]',
+        "  end",
+        '  subgraph z_hyp["hyp · VLAN 40 · 10.40.0.0/24 · hypervisor"]',
+        '    m_hv["hv<br/>10.40.0.2<br/>(hypervisor)"]',
+        "  end",
+        '  subgraph z_lan["lan · VLAN 20 · 10.20.0.0/24 · internal"]',
+        '    m_files["files<br/>10.20.0.5<br/>(nixos, on hv)<br/>share"]',
+        "  end",
+        "  r_rt --- z_dmz",
+        "  r_rt --- z_hyp",
+        "  r_rt --- z_lan",
+        '  internet -- "tcp/443" --> r_rt -. "DNAT" .-> m_web',
+        '  z_lan -- "tcp/22" --> z_hyp',
+        '  z_lan -- "tcp/22, tcp/443" --> z_dmz',
+        '  z_hyp -- "tcp/22" --> z_dmz',
+        '  z_dmz -- "tcp/2049 → files" --> z_lan',
+        "  m_hv -.-o m_files",
+        "  m_hv -.-o m_web",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("lists zones, flows, machines, VMs, services and the cluster in tables", () => {
+    const md = renderLabDoc(homeLab(), "home", "home.svg");
+    assert.ok(
+      md.includes(
+        "| dmz | internal | tcp/80 | service website (10.0.20.50) | reverse proxy to the website's load balancer |",
+      ),
+    );
+    assert.ok(md.includes("| gw1 | tcp/443 | proxy | 192.168.30.8:443 | dmz |"));
+    assert.ok(
+      md.includes(
+        "| website | Kubernetes (LoadBalancer 10.0.20.50) | tcp/80 | www.home.arpa | public: www.example.com (via proxy proxy) |",
+      ),
+    );
+    assert.ok(
+      md.includes(
+        "| atlas | br-internal (internal, enp3s0.20), br-dmz (dmz, enp3s0.30) | edge | debian | 2 | 2048 MiB | 10 GiB | 192.168.30.8 on br-dmz |",
+      ),
+    );
+    assert.ok(
+      md.includes(
+        "| homelab | https://10.0.20.10:6443 | v1.13.9 | v1.34.1 | talos-cp1, talos-cp2, talos-cp3 | talos-w1, talos-w2, talos-w3 |",
+      ),
+    );
+    assert.ok(md.includes("| talos-cp1 | VM on atlas | talos | internal | 10.0.20.11/24 | eth0 |"));
+  });
+
+  it("contains no secrets and never prints undefined", () => {
+    const md = renderLabDoc(homeLab(), "home", "home.svg") + renderDot(homeLab());
+    assert.doesNotMatch(md, /PRIVATE KEY|secure:|password|undefined|\[object Object\]/i);
+  });
+
+  it("is deterministic", () => {
+    assert.equal(
+      renderLabDoc(homeLab(), "home", "x.svg"),
+      renderLabDoc(homeLab(), "home", "x.svg"),
+    );
+    assert.equal(renderDot(homeLab()), renderDot(homeLab()));
+  });
+
+  it("produces a graph Graphviz accepts for every valid variant", () => {
+    for (const f of ["no-talos.yaml", "no-public.yaml", "single-node.yaml"] as const) {
+      const r = run("dot", ["-Tsvg"], renderDot(validLab(f)));
+      assert.equal(r.status, 0, `${f}: ${r.output.slice(0, 500)}`);
+      assert.match(r.output, /<svg /);
+    }
+  });
+
+  it("formats ports compactly", () => {
+    assert.equal(
+      formatPorts([
+        { protocol: "tcp", from: 80, to: 80 },
+        { protocol: "udp", from: 60000, to: 61000 },
+        { protocol: "icmp" },
+      ]),
+      "tcp/80, udp/60000-61000, icmp",
+    );
+  });
+
+  it("the committed docs of every stack are up to date (run `make docs`)", () => {
+    assert.deepEqual(documentedStacks(), ["home"]);
+    for (const stack of documentedStacks()) {
+      const { markdown, svg } = renderStackDocs(stack);
+      assert.equal(
+        readFileSync(path.join(REPO, "docs", "lab", `${stack}.md`), "utf8"),
+        markdown,
+        `docs/lab/${stack}.md`,
+      );
+      assert.equal(
+        readFileSync(path.join(REPO, "docs", "lab", `${stack}.svg`), "utf8"),
+        svg,
+        `docs/lab/${stack}.svg`,
+      );
+    }
+  });
+});

@@ -10,6 +10,8 @@ export const machines = pulumi.all(home.ready);
 /** Secret. null when the lab has no Talos cluster. */
 export const kubeconfig = home.kubeconfig ?? null;
 export const databasePasswords = pulumi.all(home.databasePasswords);
+/** Post-apply reachability checks from inside the zones (vantage machine → ok/FAIL lines). */
+export const verification = home.verification;
 export const inventory = {
   zones: lab.zones.map((z) => z.name),
   machines: lab.machines.map((m) => `${m.kind}/${m.name}`),

@@ -3,7 +3,6 @@ import type { Hypervisor as HypervisorModel, Lab } from "../model/lab";
 import { hypervisorIntent, machineIntent } from "../renderers/intents";
 import { hypervisorLayoutUnit, hypervisorNetworkUnit, sshdUnit } from "../renderers/units";
 import { ConfigUnit } from "./config-unit";
-import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "./tokens";
@@ -44,12 +43,17 @@ export class Hypervisor extends pulumi.ComponentResource {
         dependsOn: args.after ?? [],
       },
     );
-    const connection = sshConnection(m.ssh!, args.privateKey);
     const [sshd, network, layout] = specs.map(
       (spec) =>
         new ConfigUnit(
           `${name}-${spec.unit}`,
-          { spec, connection, adminUser: lab.adminUser, after: [ssh] },
+          {
+            spec,
+            target: m.ssh!,
+            privateKey: args.privateKey,
+            adminUser: lab.adminUser,
+            after: [ssh],
+          },
           { parent: this },
         ),
     ) as [ConfigUnit, ConfigUnit, ConfigUnit];
@@ -57,7 +61,13 @@ export class Hypervisor extends pulumi.ComponentResource {
     for (const vm of h.vms) {
       this.vms[vm.name] = new Vm(
         vm.name,
-        { lab, vm, hypervisorConnection: connection, after: [network, layout] },
+        {
+          lab,
+          vm,
+          hypervisor: m.ssh!,
+          privateKey: args.privateKey,
+          after: [network, layout],
+        },
         { parent: this },
       );
     }

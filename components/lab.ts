@@ -9,6 +9,7 @@ import { PublicDns } from "./public-dns";
 import { Router } from "./router";
 import { TalosCluster } from "./talos-cluster";
 import { TOKENS } from "./tokens";
+import { Verification } from "./verification";
 import { Workloads } from "./workloads";
 
 export interface HomeLabArgs {
@@ -28,6 +29,8 @@ export class HomeLab extends pulumi.ComponentResource {
   public readonly ready: Record<string, pulumi.Output<string>>;
   public readonly kubeconfig?: pulumi.Output<string>;
   public readonly databasePasswords: Record<string, pulumi.Output<Record<string, string>>>;
+  /** Post-apply reachability checks: vantage machine → results. */
+  public readonly verification: pulumi.Output<Record<string, string[]>>;
 
   constructor(name: string, args: HomeLabArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(TOKENS.lab, name, {}, opts);
@@ -103,6 +106,12 @@ export class HomeLab extends pulumi.ComponentResource {
         );
       }
     }
+
+    this.verification = new Verification(
+      `${name}-verify`,
+      { lab, privateKey, after: provisioned },
+      child,
+    ).results;
 
     if (lab.cloudflare && lab.services.some((s) => s.exposure.kind !== "internal")) {
       new PublicDns(`${name}-public`, { lab, privateKey, after: provisioned }, child);

@@ -3,7 +3,6 @@ import type { Lab, Machine, Vm } from "../model/lab";
 import { machineIntent } from "../renderers/intents";
 import { guestNetworkUnit, sshdUnit } from "../renderers/units";
 import { ConfigUnit } from "./config-unit";
-import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "./tokens";
@@ -43,12 +42,11 @@ export class LinuxHost extends pulumi.ComponentResource {
         dependsOn: args.after ?? [],
       },
     );
-    const connection = sshConnection(target, args.privateKey);
     const applied = units.map(
       (spec) =>
         new ConfigUnit(
           `${name}-${spec.unit}`,
-          { spec, connection, adminUser: lab.adminUser, after: [ssh] },
+          { spec, target, privateKey: args.privateKey, adminUser: lab.adminUser, after: [ssh] },
           { parent: this },
         ),
     );

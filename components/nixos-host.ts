@@ -42,7 +42,13 @@ export class NixosHost extends pulumi.ComponentResource {
     const connection = sshConnection(machine.ssh!, args.privateKey);
     const nixos = new ConfigUnit(
       `${name}-${spec.unit}`,
-      { spec, connection, adminUser: lab.adminUser, after: [ssh] },
+      {
+        spec,
+        target: machine.ssh!,
+        privateKey: args.privateKey,
+        adminUser: lab.adminUser,
+        after: [ssh],
+      },
       { parent: this },
     );
 

@@ -3,7 +3,6 @@ import type { Lab, Router as RouterModel } from "../model/lab";
 import { machineIntent, routerIntent } from "../renderers/intents";
 import { dnsUnit, firewallUnit, routerNetworkUnit, sshdUnit } from "../renderers/units";
 import { ConfigUnit } from "./config-unit";
-import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "./tokens";
@@ -40,11 +39,16 @@ export class Router extends pulumi.ComponentResource {
       specs.map((s) => s.unit),
       { parent: this },
     );
-    const connection = sshConnection(m.ssh!, args.privateKey);
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(
         `${name}-${specs[i]!.unit}`,
-        { spec: specs[i]!, connection, adminUser: lab.adminUser, after },
+        {
+          spec: specs[i]!,
+          target: m.ssh!,
+          privateKey: args.privateKey,
+          adminUser: lab.adminUser,
+          after,
+        },
         { parent: this },
       );
     const sshd = unit(0, [ssh]);

@@ -14,4 +14,5 @@ export const TOKENS = {
   publicDns: "homelab:dns:Public",
   configUnit: "homelab:ssh:ConfigUnit",
   intent: "homelab:intent:Record",
+  verification: "homelab:verify:Probes",
 } as const;

@@ -1,6 +1,5 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { Lab, Vm as VmModel } from "../model/lab";
+import type { Lab, SshTarget, Vm as VmModel } from "../model/lab";
 import { vmDomainUnit } from "../renderers/units";
 import { ConfigUnit } from "./config-unit";
 import { TOKENS } from "./tokens";
@@ -8,8 +7,10 @@ import { TOKENS } from "./tokens";
 export interface VmArgs {
   readonly lab: Lab;
   readonly vm: VmModel;
-  /** Connection to the hypervisor the VM runs on. */
-  readonly hypervisorConnection: command.types.input.remote.ConnectionArgs;
+  /** The hypervisor the VM runs on (SSH). */
+  readonly hypervisor: SshTarget;
+  /** The deploy key (secret). */
+  readonly privateKey: pulumi.Input<string>;
   /** The hypervisor's network and layout being applied first. */
   readonly after: pulumi.Input<pulumi.Resource>[];
 }
@@ -30,7 +31,8 @@ export class Vm extends pulumi.ComponentResource {
       `${name}-domain`,
       {
         spec: vmDomainUnit(args.lab, args.vm),
-        connection: args.hypervisorConnection,
+        target: args.hypervisor,
+        privateKey: args.privateKey,
         adminUser: args.lab.adminUser,
         after: args.after,
       },

@@ -58,6 +58,7 @@ export interface SshSpec {
   authorizedKeys: string[];
   port: number;
   sshd: SshdSettings;
+  revertAfterSeconds: number;
 }
 
 export interface HostSshSpec {
@@ -410,6 +411,15 @@ export const sshSchema = object<SshSpec>("How the deployer logs in and how sshd 
     sshdSchema,
     DEFAULT_SSHD,
     "key-only: passwords and keyboard-interactive off, root only with keys, MaxAuthTries 3, no forwarding",
+  ),
+  revertAfterSeconds: opt(
+    int({
+      description:
+        "Dead-man switch for sshd and firewall changes: the machine restores its previous configuration by itself unless the deployer proves, over a new SSH connection, that it can still log in within this many seconds of the apply.",
+      min: 30,
+      max: 3600,
+    }),
+    120,
   ),
 });
 

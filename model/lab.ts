@@ -224,6 +224,8 @@ export interface Lab {
   readonly domain: string;
   readonly adminUser: string;
   readonly authorizedKeys: readonly string[];
+  /** Dead-man switch window of guarded units (sshd, firewall). */
+  readonly revertAfterSeconds: number;
   readonly zones: readonly Zone[];
   readonly flows: readonly Flow[];
   /** Every machine (routers, hypervisors, VMs, hosts) sorted by name. */

@@ -1379,6 +1379,7 @@ function resolve(inv: Inventory): Lab {
     domain: inv.domain,
     adminUser: inv.ssh.adminUser,
     authorizedKeys: inv.ssh.authorizedKeys.map((k) => k.trim()),
+    revertAfterSeconds: inv.ssh.revertAfterSeconds,
     zones,
     flows,
     machines,

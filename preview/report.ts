@@ -310,7 +310,7 @@ function knownMachines(steps: readonly PreviewStep[]): string[] {
 
 /**
  * The machine a resource belongs to: the longest known machine name its resource name starts with;
- * otherwise the part before a provisioning unit's name (`app1-sshd-apply` → app1); otherwise "lab".
+ * otherwise the part before a provisioning unit's or probe's name (`app1-sshd-apply` → app1); otherwise "lab".
  */
 function groupOf(resource: string, machineNames: readonly string[]): string {
   const hit = machineNames
@@ -318,7 +318,7 @@ function groupOf(resource: string, machineNames: readonly string[]): string {
     .sort((a, b) => b.length - a.length)[0];
   if (hit) return hit;
   const unit =
-    /^(.+?)-(ssh|sshd|network|firewall|dns|layout|nixos|domain|db-users|intent|router-intent|hypervisor-intent)(-|$)/.exec(
+    /^(.+?)-(ssh|sshd|network|firewall|dns|layout|nixos|domain|db-users|intent|router-intent|hypervisor-intent|probes)([-.]|$)/.exec(
       resource,
     );
   return unit?.[1] ?? "lab";
@@ -337,8 +337,43 @@ function fenced(lang: string, text: string): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
-/** Readable diffs of the rendered files a step changes (updates of uploaded files). */
+/** Type of the live-state observer (components/live-state.ts). */
+const LIVE_STATE = "pulumi-nodejs:dynamic/homelab:LiveState";
+
+const liveState = (state: PreviewStep["oldState"]) => {
+  const v = state?.inputs?.state;
+  return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+};
+
+/**
+ * A live-state update whose unit did not change: `pulumi preview --refresh` found the machine
+ * different from the declared state (drift), and the update will repair it.
+ */
+function isDrift(s: PreviewStep): boolean {
+  if (type(s) !== LIVE_STATE || !s.oldState?.inputs || !s.newState?.inputs) return false;
+  const o = s.oldState.inputs;
+  const n = s.newState.inputs;
+  return o.token === n.token && o.applyId === n.applyId;
+}
+
+/** Drift as line diffs, live → declared, for each observed file or fact that differs. */
+function driftDiff(step: PreviewStep): string | undefined {
+  const live = liveState(step.oldState);
+  const declared = liveState(step.newState);
+  if (!live || !declared) return undefined;
+  const parts: string[] = [];
+  for (const key of Object.keys(declared)) {
+    const before = live[key];
+    const after = declared[key];
+    if (typeof before !== "string" || typeof after !== "string" || before === after) continue;
+    parts.push(`\`${key}\` (live → declared)\n\n${fenced("diff", lineDiff(before, after))}`);
+  }
+  return parts.length ? parts.join("\n\n") : undefined;
+}
+
+/** Readable diffs: rendered files that change, and drift found on the machines. */
 function fileDiff(c: { op: string; step: PreviewStep }): string | undefined {
+  if (c.op === "update" && isDrift(c.step)) return driftDiff(c.step);
   if (type(c.step) !== "command:remote:CopyToRemote" || (c.op !== "update" && c.op !== "replace"))
     return undefined;
   const remote = c.step.newState?.inputs?.remotePath ?? c.step.oldState?.inputs?.remotePath;
@@ -415,6 +450,14 @@ export function renderReport(
     "",
   ];
   const machineNames = knownMachines(steps);
+  const drifted = changed.filter((c) => c.op === "update" && isDrift(c.step));
+  if (drifted.length) {
+    const hosts = [...new Set(drifted.map((c) => groupOf(name(c.urn), machineNames)))].sort();
+    head.push(
+      `> [!WARNING]\n> **Drift:** ${drifted.length} unit${drifted.length === 1 ? "" : "s"} on ${hosts.map((h) => `**${h}**`).join(", ")} no longer match${drifted.length === 1 ? "es" : ""} the declared state (changed on the machine by hand or by other software); applying repairs ${drifted.length === 1 ? "it" : "them"}. Details below, live → declared.`,
+      "",
+    );
+  }
   const replaced = changed.filter((c) => c.op === "replace");
   const deleted = changed.filter((c) => c.op === "delete");
   if (deleted.length) {
@@ -513,7 +556,8 @@ export function renderReport(
         "| Resource | Type | Operation | Changed |",
         "| --- | --- | --- | --- |",
         ...items.map(
-          (i) => `| \`${name(i.urn)}\` | \`${type(i.step)}\` | ${i.op} | ${changedKeys(i.step)} |`,
+          (i) =>
+            `| \`${name(i.urn)}\` | \`${type(i.step)}\` | ${i.op === "update" && isDrift(i.step) ? "update (repairs drift)" : i.op} | ${changedKeys(i.step)} |`,
         ),
         "",
         ...items.flatMap((i) => {

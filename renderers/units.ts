@@ -26,7 +26,7 @@ import { NIXOS_CONFIG, renderNixosConfiguration } from "./nixos";
 import { expectedSshdEffective, renderAuthorizedKeys, renderSshdDropin, SSHD_DROPIN } from "./sshd";
 import { renderSysctl, SYSCTL_PATH, SysctlRole } from "./sysctl";
 import { generatedHeader, lines, shq } from "./text";
-import type { UnitSpec } from "./unit";
+import type { UnitFact, UnitSpec } from "./unit";
 
 /** Reloads a service on systemd or sysvinit-style hosts. */
 export function serviceAction(action: "reload" | "restart", service: string): string {
@@ -67,7 +67,53 @@ export function sshdUnit(lab: Lab, m: Machine): UnitSpec {
     ],
     activate: ["sshd -t", serviceAction("reload", "ssh")],
     verify: checks,
+    facts: [sshdFact(lab, m)],
+    guard: { revertAfterSeconds: lab.revertAfterSeconds },
   };
+}
+
+/** The security-relevant settings sshd actually uses (`sshd -T`), whichever file sets them. */
+function sshdFact(lab: Lab, m: Machine): UnitFact {
+  const expected = expectedSshdEffective(m.ssh!.sshd, m.ssh!.port);
+  return {
+    key: "sshd -T (effective settings)",
+    script: `sshd -T -C user=${lab.adminUser},host=localhost,addr=127.0.0.1 | grep -E '^(${expected.map(([k]) => k).join("|")}) ' | LC_ALL=C sort`,
+    expect: expected
+      .map(([k, v]) => `${k} ${v}`)
+      .sort()
+      .join("\n"),
+  };
+}
+
+/** Each declared link: present, its bridge, its IPv4 addresses; and the default route. */
+function networkFacts(plan: NetPlan): UnitFact[] {
+  const linkLine = (l: NetPlan["links"][number]) =>
+    `${l.name}: present${l.master ? `, port of ${l.master}` : ""}${l.dhcp ? "" : `, ipv4 ${l.addresses.length ? [...l.addresses].sort().join(" ") : "none"}`}`;
+  const probe = (l: NetPlan["links"][number]) => {
+    const q = shq(l.name);
+    return [
+      `if ip link show dev ${q} >/dev/null 2>&1; then`,
+      `  m=$(ip -o link show dev ${q} | sed -n 's/.* master \\([^ ]*\\) .*/\\1/p')`,
+      `  a=$(ip -4 -o addr show dev ${q} | awk '{print $4}' | LC_ALL=C sort | tr '\\n' ' ' | sed 's/ $//')`,
+      `  echo "${l.name}: present\${m:+, port of $m}${l.dhcp ? "" : ", ipv4 ${a:-none}"}"`,
+      `else echo "${l.name}: missing"; fi`,
+    ].join("\n");
+  };
+  const facts: UnitFact[] = [
+    {
+      key: "network links (ip link, ip addr)",
+      script: plan.links.map(probe).join("\n"),
+      expect: plan.links.map(linkLine).join("\n"),
+    },
+  ];
+  if (plan.defaultRoute) {
+    facts.push({
+      key: "default route (ip route)",
+      script: `ip -4 route show default | awk '{v="?"; d="?"; for (i = 1; i < NF; i++) { if ($i == "via") v = $(i+1); if ($i == "dev") d = $(i+1) }; print "default via " v " dev " d}'`,
+      expect: `default via ${plan.defaultRoute.via} dev ${plan.defaultRoute.dev}`,
+    });
+  }
+  return facts;
 }
 
 function networkUnit(m: Machine, plan: NetPlan, role: SysctlRole): UnitSpec {
@@ -92,6 +138,7 @@ function networkUnit(m: Machine, plan: NetPlan, role: SysctlRole): UnitSpec {
     validate: [`sh -n "$STAGE/converge.sh" || fail "converge script does not parse"`],
     // -e: keys of absent modules (br_netfilter) are skipped, everything else must apply.
     activate: ["sysctl -e -q -p /etc/sysctl.d/90-homelab.conf", "sh /etc/homelab/net-converge.sh"],
+    facts: networkFacts(plan),
   };
 }
 
@@ -107,7 +154,28 @@ export function guestNetworkUnit(m: Machine): UnitSpec {
   return networkUnit(m, guestNetPlan(m), "guest");
 }
 
+/**
+ * The loaded ruleset equals the declared one: the declared file is loaded into a scratch network
+ * namespace and both listings (`nft -s`, same nft) are compared; a difference prints as a diff.
+ */
+function rulesetFact(ruleset: string): UnitFact {
+  return {
+    key: "nftables ruleset (loaded)",
+    script: [
+      `t=$(mktemp -d); cat > "$t/declared.nft" <<'HOMELAB_EOF'`,
+      ruleset.replace(/\n$/, ""),
+      "HOMELAB_EOF",
+      `if ! unshare --net sh -c "nft -f '$t/declared.nft' && nft -s list ruleset" > "$t/want" 2>&1; then echo "the declared ruleset does not load in a scratch namespace:"; cat "$t/want"`,
+      `elif nft -s list ruleset > "$t/have" 2>&1 && cmp -s "$t/want" "$t/have"; then echo "matches the declared ruleset"`,
+      `else echo "differs from the declared ruleset (- declared, + loaded):"; diff -U0 "$t/want" "$t/have" | sed -e '1,2d' -e '/^@@/d'; fi`,
+      'rm -rf "$t"',
+    ].join("\n"),
+    expect: "matches the declared ruleset",
+  };
+}
+
 export function firewallUnit(lab: Lab, r: Router): UnitSpec {
+  const ruleset = renderNftables(lab, r).text;
   return {
     machine: r.name,
     unit: "firewall",
@@ -116,7 +184,7 @@ export function firewallUnit(lab: Lab, r: Router): UnitSpec {
         name: "nftables.conf",
         target: NFTABLES_PATH,
         mode: "0644",
-        content: renderNftables(lab, r).text,
+        content: ruleset,
       },
     ],
     validate: [
@@ -127,6 +195,13 @@ export function firewallUnit(lab: Lab, r: Router): UnitSpec {
       "if [ -d /run/systemd/system ]; then systemctl enable --quiet nftables; fi",
     ],
     verify: [`nft list chain inet homelab forward | grep -q 'policy drop;'`],
+    facts: [rulesetFact(ruleset)],
+    guard: { revertAfterSeconds: lab.revertAfterSeconds },
+    // What was loaded before, whether or not it came from a file: restored exactly on a revert.
+    snapshot: {
+      save: `nft -s list ruleset > "$BK/runtime"`,
+      restore: `{ echo 'flush ruleset'; cat "$BK/runtime"; } | nft -f -`,
+    },
   };
 }
 
@@ -142,6 +217,13 @@ export function dnsUnit(lab: Lab, r: Router): UnitSpec {
     ],
     activate: [serviceAction("restart", "dnsmasq")],
     verify: [`pidof dnsmasq >/dev/null`],
+    facts: [
+      {
+        key: "dnsmasq (process)",
+        script: `pidof dnsmasq >/dev/null && echo running || echo "not running"`,
+        expect: "running",
+      },
+    ],
   };
 }
 
@@ -168,6 +250,12 @@ export function hypervisorLayoutUnit(h: Hypervisor): UnitSpec {
     ],
     activate: [`mkdir -p ${IMAGES_DIR} /var/lib/homelab/stage`, `chmod 0711 ${IMAGES_DIR}`],
   };
+}
+
+/** Prints the bridge a link is a port of ("no bridge", or "no such device"). */
+function bridgeOf(dev: string): string {
+  const d = `/sys/class/net/${dev}`;
+  return `if [ ! -e ${d} ]; then echo "no such device"; elif [ -e ${d}/master ]; then basename "$(readlink -f ${d}/master)"; else echo "no bridge"; fi`;
 }
 
 /** Defines (or redefines) the VM from rendered domain XML, creates its disk once, starts it. */
@@ -221,8 +309,27 @@ export function vmDomainUnit(lab: Lab, vm: Vm): UnitSpec {
       `virsh define /etc/homelab/vms/${vm.name}.xml >/dev/null`,
       `virsh autostart ${vm.autostart ? "" : "--disable "}${vm.name} >/dev/null`,
       `[ "$(virsh domstate ${vm.name})" = running ] || virsh start ${vm.name} >/dev/null`,
+      // A NIC falls off its bridge when the bridge is recreated (libvirt does not re-attach it).
+      ...vm.nics.map(
+        (n) =>
+          `[ "$(${bridgeOf(n.tap)})" = ${shq(n.bridge)} ] || ip link set ${shq(n.tap)} master ${shq(n.bridge)}`,
+      ),
     ],
     verify: [`[ "$(virsh domstate ${vm.name})" = running ]`],
+    facts: [
+      {
+        key: `domain ${vm.name} (virsh domstate)`,
+        script: `virsh domstate ${vm.name} 2>&1 | sed '/^$/d'`,
+        expect: "running",
+      },
+      {
+        key: `domain ${vm.name} NICs (bridge of each tap)`,
+        script: vm.nics
+          .map((n) => `echo "${n.tap} (${n.mac}): on $(${bridgeOf(n.tap)})"`)
+          .join("\n"),
+        expect: vm.nics.map((n) => `${n.tap} (${n.mac}): on ${n.bridge}`).join("\n"),
+      },
+    ],
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Captures the preview-report fixtures from real runs of the lab stack (`make lab` first):
  *   ts-node scripts/capture-preview-fixtures.ts
- * For each scenario it patches Pulumi.lab.yaml, runs `pulumi preview --policy-pack policies --json
- * --event-log …`, restores the config, and writes tests/fixtures/preview/<scenario>/:
+ * For each scenario it patches Pulumi.lab.yaml (or changes a host by hand), runs `pulumi preview
+ * --policy-pack policies --json --event-log …` (with --refresh for drift), restores the config (or
+ * repairs the host with `pulumi up --refresh`), and writes tests/fixtures/preview/<scenario>/:
  *   preview.json   the engine's --json digest, as printed
  *   events.jsonl   the event log reduced to the events the report reads (policy results and
  *                  non-debug diagnostics)
@@ -10,13 +11,20 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { labEnv, patchLabConfig } from "../tests/e2e/support";
+import { labctl, labEnv, onHost, patchLabConfig } from "../tests/e2e/support";
 import { PatchOp } from "../tests/support/patch";
 import { spawnSync } from "node:child_process";
 
 const ROOT = path.resolve(__dirname, "..");
 
-export const SCENARIOS: Record<string, { what: string; patch: PatchOp[] }> = {
+interface Scenario {
+  readonly what: string;
+  readonly patch: PatchOp[];
+  /** Changes made on the machines by hand before the preview (drift). */
+  readonly onHosts?: () => void;
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
   "no-change": { what: "the converged lab, nothing to do", patch: [] },
   "secure-change": {
     what: "a new narrow flow (mgmt may reach the app on its port): the router's ruleset and intent change",
@@ -45,17 +53,54 @@ export const SCENARIOS: Record<string, { what: string; patch: PatchOp[] }> = {
       { delete: "homelab:hypervisors.hv2" },
     ],
   },
+  drift: {
+    what: "hand edits on the hosts, seen by preview --refresh: password SSH on app1, an extra accept rule on gw1",
+    patch: [],
+    onHosts: () => {
+      onHost(
+        "app1",
+        "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config.d/01-homelab.conf",
+      );
+      labctl(
+        "exec",
+        "gw1",
+        "--",
+        "nft",
+        "insert",
+        "rule",
+        "inet",
+        "homelab",
+        "forward",
+        "iifname",
+        "eth1.30",
+        "oifname",
+        "eth1.40",
+        "accept",
+      );
+    },
+  },
 };
 
-function capture(name: string, patch: PatchOp[]): void {
+function capture(name: string, scenario: Scenario): void {
   const dir = path.join(ROOT, "tests", "fixtures", "preview", name);
   mkdirSync(dir, { recursive: true });
   const log = path.join(dir, "events.full.jsonl");
-  const restore = patchLabConfig(patch);
+  const restore = patchLabConfig(scenario.patch);
+  scenario.onHosts?.();
+  const refresh = scenario.onHosts ? ["--refresh"] : [];
   try {
     const r = spawnSync(
       "pulumi",
-      ["preview", "--policy-pack", "policies", "--non-interactive", "--json", "--event-log", log],
+      [
+        "preview",
+        "--policy-pack",
+        "policies",
+        "--non-interactive",
+        "--json",
+        ...refresh,
+        "--event-log",
+        log,
+      ],
       {
         cwd: ROOT,
         env: { ...labEnv(), PULUMI_DEBUG_COMMANDS: "true" },
@@ -76,9 +121,21 @@ function capture(name: string, patch: PatchOp[]): void {
     restore();
     spawnSync("rm", ["-f", log]);
   }
+  if (scenario.onHosts) {
+    const up = spawnSync(
+      "pulumi",
+      ["up", "--yes", "--refresh", "--policy-pack", "policies", "--non-interactive"],
+      {
+        cwd: ROOT,
+        env: labEnv(),
+        encoding: "utf8",
+      },
+    );
+    if (up.status !== 0) throw new Error(`repairing the drift failed:\n${up.stdout}${up.stderr}`);
+  }
   console.log(`${name}: captured`);
 }
 
 if (require.main === module) {
-  for (const [name, s] of Object.entries(SCENARIOS)) capture(name, s.patch);
+  for (const [name, s] of Object.entries(SCENARIOS)) capture(name, s);
 }

@@ -51,6 +51,11 @@ up() {
     done
   done
 
+  # Stand-ins for the declared services (the probes check that published ports answer).
+  npx --no-install ts-node --transpile-only scripts/lab.ts services | while read -r host port; do
+    "$root/lab/labctl" exec "$host" -- sh -c "ss -Hltn 'sport = :$port' | grep -q . || { nohup socat TCP-LISTEN:$port,fork,reuseaddr SYSTEM:'echo $host-$port' >/dev/null 2>&1 </dev/null & }" </dev/null
+  done
+
   step "stack lab (Pulumi.lab.yaml from lab/inventory.yaml and the running lab)"
   # A recreated lab has new hosts (new host keys): the old state describes machines that are gone.
   local created stamp="$HOMELAB_CACHE/lab-state/.lab-created"

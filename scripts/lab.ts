@@ -194,14 +194,31 @@ export function writeStackConfig(labJsonPath: string, out: string): void {
   );
 }
 
+/**
+ * Stand-ins for the declared services on lab hosts ("host port" lines): the lab runs only sshd, so
+ * scripts/lab.sh starts a tiny TCP listener (socat) per service port, which the post-apply probes
+ * and the isolation tests connect to.
+ */
+export function serviceListeners(lab: Lab): string[] {
+  return lab.services.flatMap((s) =>
+    s.host ? s.ports.filter((p) => p.protocol === "tcp").map((p) => `${s.host} ${p.port}`) : [],
+  );
+}
+
 function main(argv: string[]): void {
   const [cmd, a, b] = argv;
+  if (cmd === "services") {
+    console.log(serviceListeners(modelWithPlaceholders()).join("\n"));
+    return;
+  }
   if (cmd === "topology" && a) {
     writeFileSync(a, `${JSON.stringify(topology(modelWithPlaceholders()), null, 2)}\n`);
   } else if (cmd === "stack-config" && a && b) {
     writeStackConfig(a, b);
   } else {
-    console.error("usage: lab.ts topology <out.json> | stack-config <lab.json> <Pulumi.lab.yaml>");
+    console.error(
+      "usage: lab.ts topology <out.json> | stack-config <lab.json> <Pulumi.lab.yaml> | services",
+    );
     process.exit(2);
   }
 }

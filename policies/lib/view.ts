@@ -209,8 +209,11 @@ export function buildView(resources: readonly PolicyResource[]): LabView {
         }
         break;
       }
+      // SSH connections: commands, copies, and the live-state observer (drift, verification,
+      // dead-man confirmation), a dynamic resource.
       case "command:remote:Command":
       case "command:remote:CopyToRemote":
+      case "pulumi-nodejs:dynamic/homelab:LiveState":
         connections.push(...connectionFacts(r));
         break;
       case "cloudflare:index/dnsRecord:DnsRecord":

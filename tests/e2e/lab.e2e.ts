@@ -8,16 +8,19 @@ import { readFileSync } from "node:fs";
 import {
   canConnect,
   canPing,
+  deployerCanSsh,
   labctl,
   labJson,
   onHost,
   oobOf,
   patchLabConfig,
+  previewChanges,
   pulumi,
   sh,
   sshCounter,
   sshdT,
   transcript,
+  waitFor,
 } from "./support";
 
 const UP = ["up", "--yes", "--policy-pack", "policies"];
@@ -36,7 +39,7 @@ describe("lab: converge (make lab)", function () {
   it("pulumi up succeeds with the policy pack and creates the whole lab", () => {
     assert.equal(up.status, 0, up.output.slice(-4000));
     assert.match(up.output, /homelab@v0\.1\.0 \(local: policies\)/);
-    assert.match(up.output, /\+ 108 created/);
+    assert.match(up.output, /\+ 133 created/);
   });
 
   it("every Debian host's sshd reports key-only logins (sshd -T)", () => {
@@ -96,24 +99,7 @@ describe("lab: converge (make lab)", function () {
 
 describe("lab: isolation with real packets", function () {
   this.timeout(300_000);
-  before(() => {
-    // Listeners for the declared services (the lab hosts run nothing but sshd).
-    for (const [host, port] of [
-      ["app1", 8080],
-      ["proxy1", 443],
-      ["proxy1", 80],
-    ] as const) {
-      onHost(
-        host,
-        `nohup socat TCP-LISTEN:${port},fork,reuseaddr SYSTEM:"echo ${host}-${port}" >/dev/null 2>&1 </dev/null &`,
-      );
-    }
-    sh("sleep 1");
-  });
-  after(() => {
-    onHost("app1", "pkill socat || true");
-    onHost("proxy1", "pkill socat || true");
-  });
+  // make lab runs a stand-in listener for every declared service port (the hosts run only sshd).
 
   it("allowed flows work: hypervisors reach their DMZ guest; the DMZ proxy reaches the app", () => {
     assert.ok(canConnect("hv1", "10.30.0.21", 22), "hv1 -> proxy1:22 (hypervisors -> dmz tcp/22)");
@@ -157,7 +143,7 @@ describe("lab: idempotent", function () {
     const r = pulumi(UP);
     assert.equal(r.status, 0, r.output.slice(-3000));
     assert.deepEqual(r.steps, []);
-    assert.match(r.output, /108 unchanged/);
+    assert.match(r.output, /133 unchanged/);
     assert.deepEqual(sshCounter.read(), {}, "no remote command ran");
   });
 });
@@ -219,6 +205,7 @@ describe("lab: insecure changes are blocked by the policy pack", function () {
 describe("lab: a targeted change re-runs only that host's affected commands", function () {
   this.timeout(600_000);
   it("changing app1's sshd touches app1's sshd unit only", () => {
+    let back: ReturnType<typeof pulumi>;
     const restore = patchLabConfig([
       { set: "homelab:hosts.app1.ssh.sshd", value: { maxAuthTries: 4 } },
     ]);
@@ -234,6 +221,10 @@ describe("lab: a targeted change re-runs only that host's affected commands", fu
           "replace app1-sshd-apply",
           "update app1-sshd-apply.sh",
           "update app1-sshd-sshd.conf",
+          "update app1-sshd-live", // confirms the dead-man switch, verifies sshd -T
+          // The engine records the stack config as the dynamic provider's configuration: any
+          // config change updates that provider resource (bookkeeping in the state, no host).
+          "update default",
         ].sort(),
       );
       const connections = sshCounter.read();
@@ -242,10 +233,200 @@ describe("lab: a targeted change re-runs only that host's affected commands", fu
       assert.equal(sshdT("proxy1").maxauthtries, "3");
     } finally {
       restore();
+      // Converge back even when an assertion failed, so later blocks start from the declared lab.
+      back = pulumi(UP);
+    }
+    assert.equal(back.status, 0, back.output.slice(-3000));
+    assert.equal(sshdT("app1").maxauthtries, "3");
+  });
+});
+
+describe("lab: drift is reported on refresh and repaired by the next up", function () {
+  this.timeout(900_000);
+  it("hand edits on three hosts show as changes on exactly their units, live → declared", () => {
+    onHost(
+      "app1",
+      "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config.d/01-homelab.conf",
+    );
+    labctl(
+      "exec",
+      "gw1",
+      "--",
+      "nft",
+      "insert",
+      "rule",
+      "inet",
+      "homelab",
+      "forward",
+      "iifname",
+      "eth1.30",
+      "oifname",
+      "eth1.40",
+      "accept",
+    );
+    onHost("hv1", "ip link del br-dmz");
+    assert.equal(sshdT("app1").passwordauthentication, "yes", "the edit is live");
+    assert.equal(canConnect("hv1", "10.30.0.21", 22), false, "proxy1 fell off with its bridge");
+
+    assert.deepEqual(previewChanges().changes, [], "without --refresh the engine trusts its state");
+    const p = previewChanges(["--refresh"]);
+    assert.equal(p.status, 0, p.output.slice(-3000));
+    assert.deepEqual(p.changes, [
+      "update app1-sshd-live",
+      "update gw1-firewall-live",
+      "update hv1-network-live",
+      "update proxy1-domain-live", // proxy1's NIC, on hv1
+    ]);
+    const diff = pulumi(["preview", "--refresh", "--diff", "--policy-pack", "policies"]);
+    assert.equal(diff.status, 0, diff.output.slice(-3000));
+    assert.match(diff.output, /- PasswordAuthentication yes\n\s*\+ PasswordAuthentication no/);
+    assert.match(diff.output, /- passwordauthentication yes\n\s*\+ passwordauthentication no/);
+    assert.match(
+      diff.output,
+      /- differs from the declared ruleset \(- declared, \+ loaded\):\n\s*- \+\s+iifname "eth1\.30" oifname "eth1\.40" accept\n\s*\+ matches the declared ruleset/,
+    );
+    assert.match(diff.output, /br-dmz\s*: "missing" => "present, ipv4 none"/);
+    assert.match(diff.output, /on no bridge/);
+  });
+
+  it("pulumi up --refresh repairs exactly those units, and the next refresh is clean", () => {
+    const r = pulumi([...UP, "--refresh"]);
+    assert.equal(r.status, 0, r.output.slice(-3000));
+    assert.deepEqual(
+      r.steps
+        .filter((s) => s.op !== "refresh")
+        .map((s) => `${s.op} ${s.name}`)
+        .sort(),
+      [
+        "update app1-sshd-live",
+        "update gw1-firewall-live",
+        "update hv1-network-live",
+        "update proxy1-domain-live",
+      ],
+    );
+    assert.equal(sshdT("app1").passwordauthentication, "no");
+    assert.doesNotMatch(
+      onHost("gw1", "nft list chain inet homelab forward").output,
+      /^\s*iifname "eth1\.30" oifname "eth1\.40" accept$/m,
+    );
+    assert.ok(canConnect("hv1", "10.30.0.21", 22), "proxy1 is back on its bridge");
+    assert.deepEqual(previewChanges(["--refresh"]).changes, []);
+  });
+});
+
+describe("lab: post-apply verification from inside the zones", function () {
+  this.timeout(900_000);
+  const restartListener = () =>
+    onHost(
+      "proxy1",
+      "ss -Hltn 'sport = :443' | grep -q . || { nohup socat TCP-LISTEN:443,fork,reuseaddr SYSTEM:'echo proxy1-443' >/dev/null 2>&1 </dev/null & }",
+    );
+
+  it("every probe passed and the results are stack outputs", () => {
+    const out = pulumi(["stack", "output", "verification", "--json"]);
+    assert.equal(out.status, 0, out.output);
+    const results = JSON.parse(out.stdout) as Record<string, string[]>;
+    assert.deepEqual(Object.keys(results).sort(), ["app1", "gw1", "hv1", "proxy1"]);
+    for (const [vantage, lines] of Object.entries(results)) {
+      assert.ok(lines.length > 0, vantage);
+      for (const l of lines) assert.match(l, /^ok {4}/, `${vantage}: ${l}`);
+    }
+    assert.ok(
+      results.proxy1!.includes(
+        "ok    dmz → hypervisors: hv1 10.40.0.11 tcp/22 (ssh) has no flow: no answer (dropped)",
+      ),
+      results.proxy1!.join("\n"),
+    );
+    assert.ok(
+      results.gw1!.includes("ok    published tcp/443 → proxy at 10.30.0.21:443 answers: accepted"),
+    );
+  });
+
+  it("a published service that stopped answering fails the update, naming the host and the check", () => {
+    onHost("proxy1", "pkill -f 'TCP-LISTEN:443,' || true");
+    // Any change to the router's ruleset re-runs the probes.
+    const restore = patchLabConfig([
+      { set: "homelab:flows[6]", value: { from: "mgmt", to: "internal", toService: "app" } },
+    ]);
+    try {
+      const r = pulumi(UP);
+      assert.notEqual(r.status, 0, "the update must fail");
+      assert.match(
+        r.output,
+        /homelab: verify from gw1: published tcp\/443 → proxy at 10\.30\.0\.21:443 answers: expected answer, got refused/,
+      );
+      restartListener();
+      const again = pulumi(UP);
+      assert.equal(again.status, 0, again.output.slice(-3000));
+    } finally {
+      restartListener();
+      restore();
+    }
+    assert.equal(pulumi(UP).status, 0);
+  });
+});
+
+describe("lab: safe firewall apply (dead-man switch)", function () {
+  this.timeout(900_000);
+  const revertLog = () => onHost("gw1", "cat /var/log/homelab-deadman.log 2>/dev/null").output;
+
+  it("a good ruleset is confirmed over a new connection and stays after the revert window", () => {
+    const before = revertLog();
+    const restore = patchLabConfig([
+      { set: "homelab:flows[6]", value: { from: "mgmt", to: "internal", toService: "app" } },
+    ]);
+    try {
+      const r = pulumi(UP);
+      assert.equal(r.status, 0, r.output.slice(-3000));
+      assert.match(
+        r.output,
+        /homelab: firewall on gw1 applied; it reverts in 45 s unless the deployer confirms over a new SSH connection/,
+      );
+      assert.ok(r.steps.some((s) => s.op === "update" && s.name === "gw1-firewall-live"));
+      sh("sleep 50");
+      assert.match(onHost("gw1", "nft list ruleset").output, /comment "flow 6: mgmt -> internal/);
+      assert.equal(
+        onHost("gw1", "ls /var/lib/homelab/pending").output.trim(),
+        "",
+        "nothing pending",
+      );
+      assert.equal(revertLog(), before, "no revert");
+    } finally {
+      restore();
+    }
+    assert.equal(pulumi(UP).status, 0);
+  });
+
+  it("a ruleset that cuts management SSH is reverted by the router itself; up fails saying so", () => {
+    // A typo in the out-of-band interface: nft -c accepts it, but SSH from the deployer is dropped.
+    const restore = patchLabConfig([{ set: "homelab:routers.gw1.oobInterface", value: "oob9" }]);
+    try {
+      const r = pulumi(UP);
+      assert.notEqual(r.status, 0, "the update must fail");
+      assert.match(
+        r.output,
+        /homelab: firewall on gw1: the change was applied, but the deployer could not open a new SSH session to root@172\.30\.0\.2:22 afterwards/,
+      );
+      assert.match(
+        r.output,
+        /gw1 restores its previous configuration by itself within 45 s of the apply \(dead-man switch/,
+      );
+      assert.equal(deployerCanSsh("gw1"), false, "locked out right after the apply");
+      assert.ok(
+        waitFor(() => deployerCanSsh("gw1"), 60),
+        "reachable again after the revert",
+      );
+      assert.match(
+        revertLog(),
+        /firewall on gw1: not confirmed within 45 s over a new SSH connection; reverted/,
+      );
+      assert.match(onHost("gw1", "nft list ruleset").output, /iifname "oob0" tcp dport 22 accept/);
+    } finally {
+      restore();
     }
     const back = pulumi(UP);
     assert.equal(back.status, 0, back.output.slice(-3000));
-    assert.equal(sshdT("app1").maxauthtries, "3");
+    assert.deepEqual(previewChanges(["--refresh"]).changes, []);
   });
 });
 

@@ -12,7 +12,9 @@ import { REPO } from "../support/stack";
 
 export interface Result {
   readonly status: number;
+  /** stdout and stderr. */
   readonly output: string;
+  readonly stdout: string;
 }
 
 /** Everything every command printed, for the secrets check. */
@@ -34,7 +36,7 @@ function exec(
   if (r.error) throw r.error;
   const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   transcript.push(`$ ${cmd} ${args.join(" ")}\n${output}`);
-  return { status: r.status ?? -1, output };
+  return { status: r.status ?? -1, output, stdout: r.stdout ?? "" };
 }
 
 let cachedEnv: NodeJS.ProcessEnv | undefined;
@@ -90,6 +92,63 @@ export function pulumi(
     }
   }
   return { ...r, steps };
+}
+
+/**
+ * `pulumi preview` (with `extra` args, e.g. --refresh) as JSON: the resources it would change, as
+ * "op name" (refresh and same steps left out), plus the digest itself.
+ */
+export function previewChanges(extra: string[] = []): {
+  status: number;
+  changes: string[];
+  digest: { steps?: { op: string; urn: string; oldState?: unknown; newState?: unknown }[] };
+  output: string;
+} {
+  const r = exec(
+    "pulumi",
+    ["preview", "--policy-pack", "policies", "--non-interactive", "--json", ...extra],
+    { env: labEnv() },
+  );
+  const digest = (r.stdout.trim() ? JSON.parse(r.stdout) : {}) as {
+    steps?: { op: string; urn: string }[];
+  };
+  const changes = (digest.steps ?? [])
+    .filter((s) => s.op !== "same" && s.op !== "refresh")
+    .map((s) => `${s.op} ${s.urn.split("::").pop()!}`)
+    .sort();
+  return { status: r.status, changes, digest, output: r.output };
+}
+
+/** Waits (polling every second, up to `seconds`) until `check` holds; returns whether it did. */
+export function waitFor(check: () => boolean, seconds: number): boolean {
+  for (let i = 0; i < seconds; i++) {
+    if (check()) return true;
+    spawnSync("sleep", ["1"]);
+  }
+  return check();
+}
+
+/** Whether the deploy host can open an SSH session to a lab host right now (pinned key). */
+export function deployerCanSsh(host: string): boolean {
+  const r = exec("ssh", [
+    "-F",
+    "/dev/null",
+    "-i",
+    "/run/homelab-lab/lab/deploy_ed25519",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=3",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    `root@${oobOf(host)}`,
+    "true",
+  ]);
+  return r.status === 0;
 }
 
 export function labctl(...args: string[]): Result {

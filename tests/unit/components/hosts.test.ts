@@ -1,7 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { renderUnitBody, renderUnitCommand } from "../../../renderers/unit";
-import { sshdUnit } from "../../../renderers/units";
+import {
+  declaredState,
+  renderObserveScript,
+  renderStageScript,
+  renderUnitBody,
+  renderUnitCommand,
+  unitHash,
+} from "../../../renderers/unit";
+import { guestNetworkUnit, sshdUnit } from "../../../renderers/units";
 import { homeLab } from "../../support/labs";
 import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";
@@ -31,6 +38,8 @@ describe("component: LinuxHost", () => {
       "homelab:linux:Host hermes",
       "homelab:ssh:ConfigUnit hermes-network",
       "homelab:ssh:ConfigUnit hermes-sshd",
+      "pulumi-nodejs:dynamic/homelab:LiveState hermes-network-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState hermes-sshd-live",
     ]);
     const intent = byName(resources, "homelab:intent:Record", "hermes-intent").inputs
       .intent as Record<string, unknown>;
@@ -53,6 +62,51 @@ describe("component: LinuxHost", () => {
     assert.equal(body, renderUnitBody(spec));
     assert.match(body, /^ {2}sshd -t \|\| exit 1$/m);
     assert.match(body, /grep -qx 'passwordauthentication no'/);
+  });
+
+  it("observes each unit over SSH (key-only, pinned host key); sshd is under the dead-man switch, the network is not", async () => {
+    const { resources } = await runMocked(async () => {
+      const { LinuxHost } = await import("../../../components/linux-host");
+      new LinuxHost("hermes", { lab, machine: hermes, vm, privateKey: pulumi.secret("K") });
+    });
+    for (const spec of [sshdUnit(lab, hermes), guestNetworkUnit(hermes)]) {
+      const live = byName(
+        resources,
+        "pulumi-nodejs:dynamic/homelab:LiveState",
+        `hermes-${spec.unit}-live`,
+      );
+      const { connection, __provider, applyId, ...rest } = live.inputs;
+      assert.ok(isSecret(connection), "the connection (deploy key) is a secret");
+      assert.deepEqual(reveal(connection), {
+        host: "192.168.30.7",
+        port: 22,
+        user: "root",
+        privateKey: "K",
+        hostKey: hermes.ssh!.hostKey,
+      });
+      assert.equal(typeof __provider, "string", "serialized provider");
+      assert.doesNotMatch(
+        String(__provider),
+        /"K"|PRIVATE KEY/,
+        "no key material in the provider code",
+      );
+      assert.ok(
+        typeof applyId === "string" && applyId.length > 0,
+        "follows its apply command's id",
+      );
+      assert.deepEqual(rest, {
+        machine: "hermes",
+        unit: spec.unit,
+        token: unitHash(spec, "root"),
+        revertAfterSeconds: spec.unit === "sshd" ? 120 : 0,
+        state: declaredState(spec),
+        observeScript: renderObserveScript(spec, { confirm: false }),
+        confirmScript: renderObserveScript(spec, { confirm: true }),
+        observeCommand: "sh -s",
+        stageScript: renderStageScript(spec),
+        applyCommand: renderUnitCommand(spec, "root"),
+      });
+    }
   });
 });
 
@@ -85,6 +139,7 @@ describe("component: NixosHost", () => {
       "homelab:intent:Record infra1-intent",
       "homelab:nixos:Host infra1",
       "homelab:ssh:ConfigUnit infra1-nixos",
+      "pulumi-nodejs:dynamic/homelab:LiveState infra1-nixos-live",
       "random:index/randomPassword:RandomPassword infra1-db-gitea",
       "random:index/randomPassword:RandomPassword infra1-db-nextcloud",
     ]);

@@ -34,6 +34,13 @@ describe("component: Hypervisor and Vm", () => {
       "homelab:ssh:ConfigUnit hermes-domain",
       "homelab:ssh:ConfigUnit talos-cp1-domain",
       "homelab:ssh:ConfigUnit talos-w1-domain",
+      "pulumi-nodejs:dynamic/homelab:LiveState atlas-layout-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState atlas-network-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState atlas-sshd-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState edge-domain-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState hermes-domain-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState talos-cp1-domain-live",
+      "pulumi-nodejs:dynamic/homelab:LiveState talos-w1-domain-live",
     ]);
     assert.deepEqual(duplicateUrns(urns), []);
   });

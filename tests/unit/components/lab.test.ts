@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import { LIVE_STATE_TYPE } from "../../../components/live-state";
 import { INTENT_TYPE } from "../../../model/intent";
 import { FIXTURES } from "../../support/corpus";
 import { isSecret, reveal } from "../../support/inputs";
@@ -35,8 +36,10 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 23,
-      "command:remote:Command": 38, // 29 applies + 8 SSH waits + 1 MariaDB users
-      "command:remote:CopyToRemote": 85, // 56 rendered files + one apply.sh per unit
+      "command:remote:Command": 43, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs
+      "command:remote:CopyToRemote": 90, // 56 rendered files + one apply.sh per unit + 5 probe scripts
+      "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
+      "homelab:verify:Probes": 1,
       "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
       "random:index/randomPassword:RandomPassword": 2,
       "pulumi:providers:kubernetes": 1,
@@ -52,7 +55,9 @@ describe("the home stack under mocks (index.ts)", function () {
   });
 
   it("connects to every SSH host key-only, with its pinned host key, as a secret connection", () => {
-    const remote = home.resources.filter((r) => r.type.startsWith("command:remote:"));
+    const remote = home.resources.filter(
+      (r) => r.type.startsWith("command:remote:") || r.type === LIVE_STATE_TYPE,
+    );
     const hosts = new Set<string>();
     for (const r of remote) {
       assert.ok(isSecret(r.inputs.connection), r.name);

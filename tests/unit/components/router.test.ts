@@ -34,6 +34,7 @@ describe("component: Router", () => {
         "command:remote:Command gw1-ssh",
         ...units.map((u) => `homelab:ssh:ConfigUnit gw1-${u}`),
         ...units.map((u) => `command:remote:Command gw1-${u}-apply`),
+        ...units.map((u) => `pulumi-nodejs:dynamic/homelab:LiveState gw1-${u}-live`),
         ...units.flatMap((u) =>
           [...files[u]!, "apply.sh"].map((f) => `command:remote:CopyToRemote gw1-${u}-${f}`),
         ),

@@ -7,6 +7,8 @@ type Intent = Record<string, unknown>;
 const intentOf = (p: Record<string, unknown>) => p.intent as Intent;
 const isCommand = (name: string) => (r: StackResourceInput) =>
   r.type === "command:remote:Command" && r.name === name;
+const isLiveState = (name: string) => (r: StackResourceInput) =>
+  r.type === "pulumi-nodejs:dynamic/homelab:LiveState" && r.name === name;
 const conn = (p: Record<string, unknown>) => p.connection as Record<string, unknown>;
 
 /** One mutation of the secure home stack, then all policies. */
@@ -25,6 +27,14 @@ describe("policy: ssh-no-password-auth", function () {
       await after(isCommand("gw1-sshd-apply"), (p) => (conn(p).password = "hunter2")),
       [
         "ssh-no-password-auth/mandatory: 1 SSH connection to 10.0.10.1 sets a password (gw1-sshd-apply). Fix: Remove the password from the connection to 10.0.10.1; connect with the deploy key only. [finding connection:10.0.10.1]",
+      ],
+    );
+  });
+  it("flags a password on the live-state observer's connection too", async () => {
+    assert.deepEqual(
+      await after(isLiveState("iris-sshd-live"), (p) => (conn(p).password = "hunter2")),
+      [
+        "ssh-no-password-auth/mandatory: 1 SSH connection to 10.0.10.5 sets a password (iris-sshd-live). Fix: Remove the password from the connection to 10.0.10.5; connect with the deploy key only. [finding connection:10.0.10.5]",
       ],
     );
   });
@@ -105,6 +115,11 @@ describe("policy: ssh-host-key-pinned", function () {
   it("flags a connection without a host key", async () => {
     assert.deepEqual(await after(isCommand("hermes-ssh"), (p) => delete conn(p).hostKey), [
       "ssh-host-key-pinned/mandatory: 1 SSH connection to 192.168.30.7 does not pin a host key (hermes-ssh): any key would be accepted. Fix: Set connection.hostKey for 192.168.30.7 (from the inventory's ssh.hostKey). [finding connection:192.168.30.7]",
+    ]);
+  });
+  it("flags a live-state observer that does not pin the host key", async () => {
+    assert.deepEqual(await after(isLiveState("gw1-firewall-live"), (p) => delete conn(p).hostKey), [
+      "ssh-host-key-pinned/mandatory: 1 SSH connection to 10.0.10.1 does not pin a host key (gw1-firewall-live): any key would be accepted. Fix: Set connection.hostKey for 10.0.10.1 (from the inventory's ssh.hostKey). [finding connection:10.0.10.1]",
     ]);
   });
   it("flags a machine intent without a pinned key", async () => {

@@ -57,8 +57,9 @@ const PEM = [
 
 describe("preview report", () => {
   describe("fixtures captured from real runs of the lab stack", () => {
-    it("has the four scenarios, without key material", () => {
+    it("has the five scenarios, without key material", () => {
       assert.deepEqual(readdirSync(FIXTURES).sort(), [
+        "drift",
         "insecure-change",
         "no-change",
         "replacement",
@@ -72,14 +73,14 @@ describe("preview report", () => {
         }
       }
       // Where connections appear (changed SSH resources), the engine itself prints them as secrets.
-      for (const name of ["secure-change", "insecure-change", "replacement"]) {
+      for (const name of ["secure-change", "insecure-change", "replacement", "drift"]) {
         const json = readFileSync(path.join(FIXTURES, name, "preview.json"), "utf8");
         assert.match(json, /"connection": "\[secret\]"/, name);
         assert.doesNotMatch(json, /"connection": \{/, `${name}: a connection in plaintext`);
       }
     });
 
-    for (const name of ["no-change", "secure-change", "insecure-change", "replacement"]) {
+    for (const name of ["no-change", "secure-change", "insecure-change", "replacement", "drift"]) {
       it(`renders ${name} as reviewed (tests/golden/preview/${name}.md)`, () => {
         expectGolden(`preview/${name}.md`, report(scenario(name)));
       });
@@ -98,7 +99,7 @@ describe("preview report", () => {
     it("no change: a verdict and the counts, nothing else", () => {
       const out = report(scenario("no-change"));
       assert.match(out, /: ✅ no changes\n/);
-      assert.match(out, /\| 0 \| 0 \| 0 \| 0 \| 108 \|/);
+      assert.match(out, /\| 0 \| 0 \| 0 \| 0 \| 133 \|/);
       assert.doesNotMatch(out, /Changes by host/);
       assert.match(out, /No change to internet exposure or to the flows between zones\./);
     });
@@ -135,7 +136,7 @@ describe("preview report", () => {
 
     it("replacement: deletions are warned about per host, above everything else", () => {
       const out = report(scenario("replacement"));
-      const warning = out.indexOf("> **19 deletions** on **hv2** (19 resources).");
+      const warning = out.indexOf("> **22 deletions** on **hv2** (22 resources).");
       assert.ok(warning > 0, "deletion warning");
       assert.ok(warning < out.indexOf("#### Policy findings"));
       assert.match(
@@ -147,6 +148,41 @@ describe("preview report", () => {
         /\n- {2}<memory unit='MiB'>512<\/memory>\n- {2}<currentMemory unit='MiB'>512<\/currentMemory>\n\+ {2}<memory unit='MiB'>1024<\/memory>\n/,
       );
       assert.match(out, /\n-host-record=hv2\.lab\.arpa,10\.40\.0\.12\n/);
+    });
+  });
+
+  describe("drift", () => {
+    it("warns on top and shows each drifted file or fact as a diff, live → declared", () => {
+      const out = report(scenario("drift"));
+      const warning = out.indexOf(
+        "> **Drift:** 2 units on **app1**, **gw1** no longer match the declared state",
+      );
+      assert.ok(
+        warning > 0 && warning < out.indexOf("#### Policy findings"),
+        "drift warning on top",
+      );
+      assert.match(
+        out,
+        /\| `app1-sshd-live` \| `pulumi-nodejs:dynamic\/homelab:LiveState` \| update \(repairs drift\) \| `state` \|/,
+      );
+      assert.match(
+        out,
+        /`\/etc\/ssh\/sshd_config\.d\/01-homelab\.conf` \(live → declared\)\n\n```diff\n@@ [^\n]+\n PubkeyAuthentication yes\n AuthenticationMethods publickey\n-PasswordAuthentication yes\n\+PasswordAuthentication no\n/,
+      );
+      assert.match(out, /\n-passwordauthentication yes\n\+passwordauthentication no\n/);
+      assert.match(
+        out,
+        /`nftables ruleset \(loaded\)` \(live → declared\)\n\n```diff\n@@ -1,2 \+1,1 @@\n-differs from the declared ruleset \(- declared, \+ loaded\):\n-\+\t\tiifname "eth1\.30" oifname "eth1\.40" accept\n\+matches the declared ruleset\n```/,
+      );
+    });
+
+    it("a re-applied unit's observer is not drift", () => {
+      const out = report(scenario("secure-change"));
+      assert.doesNotMatch(out, /Drift|repairs drift/);
+      assert.match(
+        out,
+        /\| `gw1-firewall-live` \| `pulumi-nodejs:dynamic\/homelab:LiveState` \| update \|/,
+      );
     });
   });
 

@@ -75,15 +75,29 @@ describe("GitHub workflows", () => {
     assert.equal(job.environment, "homelab");
     assert.match(
       runs(job),
-      /pulumi up --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies --yes --non-interactive/,
+      /pulumi up --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies --yes --non-interactive/,
     );
   });
 
-  it("both install the Pulumi CLI version the project pins", () => {
+  it("drift: nightly, reads the machines (--refresh), reports, and fails when anything differs", () => {
+    const wf = workflow("drift.yml");
+    assert.deepEqual(Object.keys(wf.on).sort(), ["schedule", "workflow_dispatch"]);
+    const job = wf.jobs.drift!;
+    assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
+    assert.match(
+      runs(job),
+      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json/,
+    );
+    assert.match(runs(job), /cat report\.md >> "\$GITHUB_STEP_SUMMARY"/);
+    assert.match(runs(job), /s\.op !== "same" && s\.op !== "refresh"/);
+  });
+
+  it("every workflow installs the Pulumi CLI version the project pins", () => {
     assert.ok(pinned);
     for (const [file, name] of [
       ["preview.yml", "preview"],
       ["deploy.yml", "up"],
+      ["drift.yml", "drift"],
     ] as const) {
       const install = workflow(file).jobs[name]!.steps.find((s) =>
         s.uses?.startsWith("pulumi/actions"),

@@ -1,0 +1,66 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { Lab } from "../model/lab";
+import { planProbes, probeCommand, renderProbeScript } from "../renderers/probes";
+import { sha256, STAGE_ROOT, unitHash } from "../renderers/unit";
+import { firewallUnit } from "../renderers/units";
+import { sshConnection } from "./connection";
+import { TOKENS } from "./tokens";
+
+export interface VerificationArgs {
+  readonly lab: Lab;
+  /** The deploy key (secret). */
+  readonly privateKey: pulumi.Input<string>;
+  /** Everything that must have converged first (routers, hypervisors, hosts). */
+  readonly after: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Post-apply reachability checks from inside the zones (renderers/probes.ts): one command per
+ * vantage machine, run after the lab converged and again whenever the probes or a router's
+ * ruleset change. A failed check fails the update with a message naming the vantage and the check;
+ * the results (`ok`/`FAIL` lines) are the `results` output.
+ */
+export class Verification extends pulumi.ComponentResource {
+  /** Vantage machine → its probe results, one line per check. */
+  public readonly results: pulumi.Output<Record<string, string[]>>;
+
+  constructor(name: string, args: VerificationArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(TOKENS.verification, name, {}, opts);
+    const { lab } = args;
+    // The probes' verdicts depend on the loaded rulesets: re-run when one changes.
+    const rulesets = lab.routers.map((r) => unitHash(firewallUnit(lab, r), lab.adminUser));
+    const byName = new Map(lab.machines.map((m) => [m.name, m]));
+    const commands = planProbes(lab).map((plan) => {
+      const machine = byName.get(plan.vantage)!;
+      const connection = sshConnection(machine.ssh!, args.privateKey);
+      const script = renderProbeScript(plan);
+      // Staged, so a failure reads "running bash …/probes.sh: FAIL <check>" rather than the script.
+      const staged = new command.remote.CopyToRemote(
+        `${plan.vantage}-probes.sh`,
+        {
+          connection,
+          source: new pulumi.asset.StringAsset(script),
+          remotePath: `${STAGE_ROOT}/probes.sh`,
+        },
+        { parent: this, dependsOn: args.after },
+      );
+      const cmd = new command.remote.Command(
+        `${plan.vantage}-probes`,
+        {
+          connection,
+          create: probeCommand(script),
+          triggers: [sha256(script), ...rulesets],
+          logging: "stdoutAndStderr",
+        },
+        { parent: this, dependsOn: [staged] },
+      );
+      return [
+        plan.vantage,
+        cmd.stdout.apply((s) => (s ?? "").split("\n").filter(Boolean)),
+      ] as const;
+    });
+    this.results = pulumi.all(Object.fromEntries(commands));
+    this.registerOutputs({ results: this.results });
+  }
+}

@@ -1,0 +1,51 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { planProbes, probeCommand, renderProbeScript } from "../../../renderers/probes";
+import { sha256, unitHash } from "../../../renderers/unit";
+import { firewallUnit } from "../../../renderers/units";
+import { homeLab } from "../../support/labs";
+import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
+import { runMocked } from "../../support/mocks";
+
+describe("component: Verification (post-apply probes)", () => {
+  const lab = homeLab();
+  const run = () =>
+    runMocked(async () => {
+      const { Verification } = await import("../../../components/verification");
+      new Verification("home-verify", { lab, privateKey: pulumi.secret("K"), after: [] });
+    });
+
+  it("stages and runs one probe script per vantage machine", async () => {
+    const { resources } = await run();
+    const vantages = ["atlas", "edge", "gw1", "infra1", "iris"];
+    assert.deepEqual(
+      children(resources).sort(),
+      [
+        "homelab:verify:Probes home-verify",
+        ...vantages.map((v) => `command:remote:Command ${v}-probes`),
+        ...vantages.map((v) => `command:remote:CopyToRemote ${v}-probes.sh`),
+      ].sort(),
+    );
+  });
+
+  it("re-runs when its probes or the router's ruleset change, over the vantage's pinned, key-only connection", async () => {
+    const { resources } = await run();
+    const ruleset = unitHash(firewallUnit(lab, lab.routers[0]!), "root");
+    for (const plan of planProbes(lab)) {
+      const script = renderProbeScript(plan);
+      const staged = byName(resources, "command:remote:CopyToRemote", `${plan.vantage}-probes.sh`);
+      assert.equal(await assetText(staged.inputs.source), script);
+      assert.equal(staged.inputs.remotePath, ".homelab/stage/probes.sh");
+      const cmd = byName(resources, "command:remote:Command", `${plan.vantage}-probes`);
+      assert.equal(cmd.inputs.create, probeCommand(script));
+      assert.deepEqual(cmd.inputs.triggers, [sha256(script), ruleset]);
+      assert.ok(isSecret(cmd.inputs.connection));
+      const c = reveal<Record<string, unknown>>(cmd.inputs.connection);
+      const m = lab.machines.find((x) => x.name === plan.vantage)!;
+      assert.equal(c.host, m.ssh!.host, plan.vantage);
+      assert.equal(c.hostKey, m.ssh!.hostKey, plan.vantage);
+      assert.equal(c.privateKey, "K");
+      assert.equal(c.password, undefined);
+    }
+  });
+});

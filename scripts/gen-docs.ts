@@ -1,22 +1,29 @@
 /**
  * `make docs`: docs/lab/<stack>.md (tables + Mermaid) and docs/lab/<stack>.svg (Graphviz) for every
- * committed Pulumi.<stack>.yaml, from the validated model. Deterministic; a test fails when stale.
+ * user's Pulumi.<stack>.yaml, from the validated model. Deterministic; a test fails when stale.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readFileSync } from "node:fs";
 import { loadInventoryOrThrow } from "../model/load";
+import { GENERATED_HEADER } from "./lab";
 import { renderDot, renderLabDoc } from "../renderers/docs";
 
 const root = path.resolve(__dirname, "..");
 
-/** Stacks whose docs are generated: committed stack files (Pulumi.lab.yaml is generated, not committed). */
+/**
+ * Stacks whose docs are generated: the user's stack files, not those scripts/lab.ts writes for the
+ * simulated labs (Pulumi.lab.yaml, Pulumi.bench.yaml), which are generated and not committed.
+ */
 export function documentedStacks(): string[] {
   return readdirSync(root)
     .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined && s !== "lab")
+    .filter((s): s is string => s !== undefined)
+    .filter(
+      (s) =>
+        !readFileSync(path.join(root, `Pulumi.${s}.yaml`), "utf8").startsWith(GENERATED_HEADER),
+    )
     .sort();
 }
 

@@ -3,6 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { HomeLab } from "./components/lab";
 import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config";
 
+// The Pulumi SDK formats a stack trace for every output it creates (kept for leaked-promise reports),
+// and under ts-node every frame is source-mapped: that was most of the program's time on large
+// inventories (docs/benchmarks.md, P4). Resources' source positions are unaffected (the SDK lifts the
+// limit for those); errors keep their messages. HOMELAB_STACK_TRACES=1 keeps full traces for debugging.
+if (process.env.HOMELAB_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
+
 const lab = loadLabFromStackConfig();
 const home = new HomeLab(pulumi.getStack(), { lab, privateKey: deployPrivateKey() });
 

@@ -23,6 +23,8 @@ export interface RunResult {
   readonly outputs: Record<string, unknown> | undefined;
   /** The program's failure, if it threw. */
   readonly error?: Error;
+  /** Error.stackTraceLimit as the program left it (restored for the caller afterwards). */
+  readonly stackTraceLimit: number;
 }
 
 export interface RunOptions {
@@ -97,16 +99,25 @@ export async function runMocked(
     });
   let outputs: Record<string, unknown> | undefined;
   let error: Error | undefined;
+  // The program may shorten stack traces for the whole process (index.ts): observe, then restore,
+  // so that test failures after it keep theirs.
+  const limit = Error.stackTraceLimit;
+  let stackTraceLimit: number;
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
   }
-  // Registrations started inside apply() callbacks may still be in flight.
-  const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  if (settings.waitForRPCs) await settings.waitForRPCs();
+  try {
+    // Registrations started inside apply() callbacks may still be in flight.
+    const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+    if (settings.waitForRPCs) await settings.waitForRPCs();
+  } finally {
+    stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = limit;
+  }
   for (const r of resources) r.urn = urnOf.get(`${r.type}::${r.name}`);
-  return { resources, urns, outputs, error };
+  return { resources, urns, outputs, error, stackTraceLimit };
 }
 
 /** URNs registered more than once (the engine would reject them; mocks do not). */

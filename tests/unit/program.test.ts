@@ -27,6 +27,21 @@ describe("program (index.ts) under mocks", () => {
     assert.equal(inventory.machines.length, 14);
   });
 
+  it("shortens the SDK's per-output stack traces unless HOMELAB_STACK_TRACES=1 (benchmarks P4)", async () => {
+    const before = Error.stackTraceLimit;
+    const short = await runMocked(() => importFresh("index"), homeConfig());
+    assert.equal(short.error, undefined);
+    assert.equal(short.stackTraceLimit, 0);
+    assert.equal(Error.stackTraceLimit, before, "the harness restores the limit for later tests");
+    process.env.HOMELAB_STACK_TRACES = "1";
+    try {
+      const full = await runMocked(() => importFresh("index"), homeConfig());
+      assert.equal(full.stackTraceLimit, before);
+    } finally {
+      delete process.env.HOMELAB_STACK_TRACES;
+    }
+  });
+
   it("fails before registering any resource when the inventory is invalid, listing every problem", async () => {
     const { config, secretKeys } = homeConfig([
       { set: "homelab:zones.dmz.vlan", value: 40 },

@@ -1,12 +1,15 @@
 # Entry points. Each target installs what it needs by itself (see scripts/setup.sh).
 SHELL := /bin/bash
 
-.PHONY: test lab lab-down setup schema docs
+.PHONY: test lab lab-down setup schema docs bench
 test: ## Run every test and check; prints "N passed, N failed"
 	@scripts/test.sh
 
 lab: ## Bring up the simulated lab and converge it with `pulumi up --policy-pack policies` (root)
 	@scripts/lab.sh up
+
+bench: ## Benchmarks P1–P5 on the bench lab and Ansible side by side; writes docs/benchmarks.md (root)
+	@scripts/bench.sh
 
 lab-down: ## Remove the simulated lab and its stack state (idempotent)
 	@scripts/lab.sh down

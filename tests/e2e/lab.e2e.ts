@@ -9,6 +9,7 @@ import {
   canConnect,
   canPing,
   deployerCanSsh,
+  driftByHand,
   labctl,
   labJson,
   onHost,
@@ -244,26 +245,7 @@ describe("lab: a targeted change re-runs only that host's affected commands", fu
 describe("lab: drift is reported on refresh and repaired by the next up", function () {
   this.timeout(900_000);
   it("hand edits on three hosts show as changes on exactly their units, live → declared", () => {
-    onHost(
-      "app1",
-      "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config.d/01-homelab.conf",
-    );
-    labctl(
-      "exec",
-      "gw1",
-      "--",
-      "nft",
-      "insert",
-      "rule",
-      "inet",
-      "homelab",
-      "forward",
-      "iifname",
-      "eth1.30",
-      "oifname",
-      "eth1.40",
-      "accept",
-    );
+    driftByHand();
     onHost("hv1", "ip link del br-dmz");
     assert.equal(sshdT("app1").passwordauthentication, "yes", "the edit is live");
     assert.equal(canConnect("hv1", "10.30.0.21", 22), false, "proxy1 fell off with its bridge");

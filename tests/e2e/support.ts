@@ -161,7 +161,25 @@ export function onHost(host: string, script: string): Result {
 }
 
 interface LabJson {
+  readonly oobBridge: string;
   readonly hosts: { name: string; oobAddress: string; sshHostKey?: string }[];
+}
+
+/**
+ * Hand edits that drift the converged lab (the e2e drift test and the drift preview fixture):
+ * password SSH on app1, and an extra accept rule on gw1 letting the DMZ reach the hypervisors.
+ */
+export function driftByHand(): void {
+  for (const [host, script] of [
+    [
+      "app1",
+      "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config.d/01-homelab.conf",
+    ],
+    ["gw1", "nft insert rule inet homelab forward iifname eth1.30 oifname eth1.40 accept"],
+  ] as const) {
+    const r = onHost(host, script);
+    if (r.status !== 0) throw new Error(`hand edit on ${host} failed:\n${r.output}`);
+  }
 }
 
 export function labJson(): LabJson {

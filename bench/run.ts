@@ -27,6 +27,7 @@ import {
   routerNetworkUnit,
   sshdUnit,
 } from "../renderers/units";
+import { sshCounter as makeSshCounter } from "../tests/support/ssh-counter";
 import { summarizeProfile } from "./profile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -206,52 +207,8 @@ function forgetStack(): void {
   must(exec("pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]), "destroy");
 }
 
-/** New SSH connections from the deployer to each bench host (nft counter on the OOB bridge). */
-const sshCounter = {
-  reset(): void {
-    const j = labJson();
-    const rules = j.hosts
-      .map(
-        (h) =>
-          `oifname "${j.oobBridge}" ip daddr ${h.oobAddress} tcp dport 22 tcp flags syn counter comment "${h.name}"`,
-      )
-      .join("\n");
-    must(
-      exec(
-        "bash",
-        [
-          "-c",
-          `nft delete table inet homelab_bench_ssh 2>/dev/null; nft -f - <<'EOF'\ntable inet homelab_bench_ssh {\n chain out {\n  type filter hook output priority 0; policy accept;\n${rules}\n }\n}\nEOF`,
-        ],
-        process.env,
-      ),
-      "ssh counter",
-    );
-  },
-  read(): Record<string, number> {
-    const r = must(
-      exec("nft", ["-j", "list", "table", "inet", "homelab_bench_ssh"], process.env),
-      "nft",
-    );
-    const out: Record<string, number> = {};
-    const doc = JSON.parse(r.stdout) as {
-      nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[];
-    };
-    for (const item of doc.nftables) {
-      if (!item.rule?.comment) continue;
-      const packets = item.rule.expr.find((e) => e.counter)?.counter?.packets ?? 0;
-      if (packets > 0) out[item.rule.comment] = packets;
-    }
-    return out;
-  },
-  remove(): void {
-    exec(
-      "bash",
-      ["-c", "nft delete table inet homelab_bench_ssh 2>/dev/null || true"],
-      process.env,
-    );
-  },
-};
+/** New SSH connections from the deployer to each bench host. */
+const sshCounter = makeSshCounter("homelab_bench_ssh", labJson);
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { applyPatch, PatchOp } from "../support/patch";
+import { sshCounter as makeSshCounter } from "../support/ssh-counter";
 import { REPO } from "../support/stack";
 
 export interface Result {
@@ -205,38 +206,7 @@ export function patchLabConfig(ops: PatchOp[]): () => void {
  * Counts new SSH connections from the deploy host to each lab host: an nft counter per OOB address
  * on the deploy host's way out (TCP SYN to port 22 on the OOB bridge).
  */
-export const sshCounter = {
-  reset(): void {
-    const hosts = labJson().hosts;
-    const rules = hosts
-      .map(
-        (h) =>
-          `oifname "hloob0" ip daddr ${h.oobAddress} tcp dport 22 tcp flags syn counter comment "${h.name}"`,
-      )
-      .join("\n");
-    const r = sh(
-      `nft delete table inet homelab_e2e_ssh 2>/dev/null; nft -f - <<'EOF'\ntable inet homelab_e2e_ssh {\n chain out {\n  type filter hook output priority 0; policy accept;\n${rules}\n }\n}\nEOF`,
-    );
-    if (r.status !== 0) throw new Error(`cannot install the SSH counter:\n${r.output}`);
-  },
-  read(): Record<string, number> {
-    const r = sh("nft -j list table inet homelab_e2e_ssh");
-    if (r.status !== 0) throw new Error(r.output);
-    const out: Record<string, number> = {};
-    const doc = JSON.parse(r.output) as {
-      nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[];
-    };
-    for (const item of doc.nftables) {
-      if (!item.rule?.comment) continue;
-      const packets = item.rule.expr.find((e) => e.counter)?.counter?.packets ?? 0;
-      if (packets > 0) out[item.rule.comment] = packets;
-    }
-    return out;
-  },
-  remove(): void {
-    sh("nft delete table inet homelab_e2e_ssh 2>/dev/null || true");
-  },
-};
+export const sshCounter = makeSshCounter("homelab_e2e_ssh", labJson);
 
 /** sshd's effective settings on a host. */
 export function sshdT(host: string): Record<string, string> {

@@ -335,26 +335,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface LiveStateArgs {
-  readonly connection: {
-    readonly host: string;
-    readonly port: number;
-    readonly user: string;
-    readonly privateKey: pulumi.Input<string>;
-    readonly hostKey: string;
-  };
-  readonly machine: string;
-  readonly unit: string;
-  readonly token: string;
+/** The resource's arguments: the provider's inputs, where the key and the apply id may be outputs. */
+export type LiveStateArgs = Omit<LiveStateInputs, "connection" | "applyId"> & {
+  readonly connection: Omit<SshConn, "privateKey"> & { readonly privateKey: pulumi.Input<string> };
   readonly applyId: pulumi.Input<string>;
-  readonly revertAfterSeconds: number;
-  readonly state: Record<string, string>;
-  readonly observeScript: string;
-  readonly confirmScript: string;
-  readonly observeCommand: string;
-  readonly stageScript: string;
-  readonly applyCommand: string;
-}
+};
 
 /** The live state of one unit on one machine (see the module comment). */
 export class LiveState extends pulumi.dynamic.Resource {

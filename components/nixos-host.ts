@@ -1,24 +1,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Lab, Machine, Vm } from "../model/lab";
 import { machineIntent } from "../renderers/intents";
 import { nixosUnit } from "../renderers/units";
 import { ConfigUnit } from "./config-unit";
 import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
+import type { LinuxHostArgs } from "./linux-host";
 import { TOKENS } from "./tokens";
 
-export interface NixosHostArgs {
-  readonly lab: Lab;
-  /** A machine with os nixos. */
-  readonly machine: Machine;
-  readonly vm?: Vm;
-  /** The deploy key (secret). */
-  readonly privateKey: pulumi.Input<string>;
-  readonly after?: pulumi.Input<pulumi.Resource>[];
-}
+/** The same arguments as a Debian host's; the machine has os nixos. */
+export type NixosHostArgs = LinuxHostArgs;
 
 /**
  * A NixOS machine: configuration.nix generated from the typed services (hardened openssh, static

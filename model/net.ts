@@ -85,3 +85,25 @@ export function firstHost(cidr: Cidr): string {
 export function cidrAddress(cidr: Cidr, ip: string): string {
   return `${ip}/${cidr.prefix}`;
 }
+
+/** A port rule as the model, the intent records and the policies carry it. */
+export interface PortText {
+  readonly protocol: string;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** Ports as people write them: `tcp/22, udp/60000-61000, icmp`; protocol `any` as `anyText`. */
+export function formatPorts(ports: readonly PortText[], anyText = "any"): string {
+  return ports
+    .map((p) =>
+      p.protocol === "any"
+        ? anyText
+        : p.protocol === "icmp"
+          ? "icmp"
+          : p.from === p.to
+            ? `${p.protocol}/${p.from}`
+            : `${p.protocol}/${p.from}-${p.to}`,
+    )
+    .join(", ");
+}

@@ -10,6 +10,7 @@
  */
 import type { ExposureIntent, Intent, MachineIntent, RouterIntent } from "../model/intent";
 import { INTENT_TYPE } from "../model/intent";
+import { formatPorts } from "../model/net";
 import { lineDiff } from "./diff";
 
 export interface PreviewStep {
@@ -168,18 +169,6 @@ function intents(steps: readonly PreviewStep[], side: "old" | "new"): Intent[] {
     .filter((i): i is Intent => i !== undefined);
 }
 
-function portText(ports: readonly { protocol: string; from?: number; to?: number }[]): string {
-  return ports
-    .map((p) =>
-      p.protocol === "any" || p.protocol === "icmp"
-        ? p.protocol
-        : p.from === p.to
-          ? `${p.protocol}/${p.from}`
-          : `${p.protocol}/${p.from}-${p.to}`,
-    )
-    .join(", ");
-}
-
 interface DeltaRow {
   readonly change: string;
   readonly what: string;
@@ -188,7 +177,7 @@ interface DeltaRow {
 }
 
 function flowKey(f: RouterIntent["flows"][number]): string {
-  return `${f.from}->${f.to} ${portText(f.ports)} ${f.toAddresses.join(",")}`;
+  return `${f.from}->${f.to} ${formatPorts(f.ports)} ${f.toAddresses.join(",")}`;
 }
 
 export function exposureDelta(steps: readonly PreviewStep[]): DeltaRow[] {
@@ -251,7 +240,7 @@ export function exposureDelta(steps: readonly PreviewStep[]): DeltaRow[] {
   const oldFlows = flows(routers(before));
   const newFlows = flows(routers(after));
   const flowText = (f: RouterIntent["flows"][number]) =>
-    `${f.from} → ${f.to} on ${portText(f.ports)} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"}${f.description ? ` (“${f.description}”)` : ""}`;
+    `${f.from} → ${f.to} on ${formatPorts(f.ports)} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"}${f.description ? ` (“${f.description}”)` : ""}`;
   for (const [k, f] of newFlows) {
     if (!oldFlows.has(k)) {
       rows.push({

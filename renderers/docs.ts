@@ -3,20 +3,9 @@
  * Graphviz for the SVG) and tables of zones, flows, machines, VMs, services and the cluster. Pure and
  * deterministic (the model is already sorted), and secret-free: the model holds no secrets.
  */
-import type { Flow, Lab, Machine, PortRule, Service } from "../model/lab";
+import type { Flow, Lab, Machine, Service } from "../model/lab";
+import { formatPorts } from "../model/net";
 import { lines } from "./text";
-
-export function formatPorts(ports: readonly PortRule[]): string {
-  return ports
-    .map((p) =>
-      p.protocol === "any" || p.protocol === "icmp"
-        ? p.protocol
-        : p.from === p.to
-          ? `${p.protocol}/${p.from}`
-          : `${p.protocol}/${p.from}-${p.to}`,
-    )
-    .join(", ");
-}
 
 function flowTarget(f: Flow): string {
   return f.toService ? `service ${f.toService}` : f.toHost ? f.toHost : "any";

@@ -4,6 +4,7 @@
  * a router but straddles zones is a path for anyone who compromises it). Pure.
  */
 import type { PortRange, TrustLevel } from "../../model/intent";
+import { formatPorts } from "../../model/net";
 import type { LabView } from "./view";
 
 export const TRUST_RANK: Record<TrustLevel, number> = {
@@ -25,20 +26,6 @@ export interface Edge {
   readonly via: string;
 }
 
-export function formatPorts(ports: readonly PortRange[]): string {
-  return ports
-    .map((p) =>
-      p.protocol === "any"
-        ? "any port"
-        : p.protocol === "icmp"
-          ? "icmp"
-          : p.from === p.to
-            ? `${p.protocol}/${p.from}`
-            : `${p.protocol}/${p.from}-${p.to}`,
-    )
-    .join(", ");
-}
-
 export function flowEdges(view: LabView): Edge[] {
   return view.routers.flatMap((r) =>
     r.flows.map((f) => ({
@@ -48,7 +35,7 @@ export function flowEdges(view: LabView): Edge[] {
       ports: f.ports,
       toAddresses: f.toAddresses,
       via: `router ${r.name}`,
-      describe: `${f.from} -> ${f.to} on ${formatPorts(f.ports)} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"} (router ${r.name}${f.description ? `, "${f.description}"` : ""})`,
+      describe: `${f.from} -> ${f.to} on ${formatPorts(f.ports, "any port")} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"} (router ${r.name}${f.description ? `, "${f.description}"` : ""})`,
     })),
   );
 }

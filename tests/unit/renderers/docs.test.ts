@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { formatPorts, renderDot, renderLabDoc, renderMermaid } from "../../../renderers/docs";
+import { formatPorts } from "../../../model/net";
+import { renderDot, renderLabDoc, renderMermaid } from "../../../renderers/docs";
 import { documentedStacks, renderStackDocs } from "../../../scripts/gen-docs";
 import { homeLab, validLab } from "../../support/labs";
 import { REPO } from "../../support/stack";

@@ -19,14 +19,10 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { Lab, Machine } from "../model/lab";
 import { loadInventoryOrThrow } from "../model/load";
-import type { UnitSpec } from "../renderers/unit";
-import {
-  dnsUnit,
-  firewallUnit,
-  guestNetworkUnit,
-  routerNetworkUnit,
-  sshdUnit,
-} from "../renderers/units";
+import type { UnitSpec } from "../renderers/unit-script";
+import { guestNetworkUnit, routerNetworkUnit } from "../renderers/units/network";
+import { dnsUnit, firewallUnit } from "../renderers/units/router";
+import { sshdUnit } from "../renderers/units/ssh";
 import { sshCounter as makeSshCounter } from "../tests/support/ssh-counter";
 import { summarizeProfile } from "./profile";
 

@@ -11,11 +11,11 @@ import {
   stageDir,
   UnitSpec,
   unitHash,
-} from "../renderers/unit";
+} from "../renderers/unit-script";
 import type { SshTarget } from "../model/lab";
 import { sshConnection } from "./connection";
-import { LiveState } from "./live-state";
-import { TOKENS } from "./tokens";
+import { LiveState } from "../providers/live-state";
+import { TOKENS } from "../model/tokens";
 
 export interface ConfigUnitArgs {
   /** The rendered unit: files, validation, activation. */

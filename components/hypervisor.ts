@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Hypervisor as HypervisorModel, Lab } from "../model/lab";
 import { hypervisorIntent, machineIntent } from "../renderers/intents";
-import { hypervisorLayoutUnit, hypervisorNetworkUnit, sshdUnit } from "../renderers/units";
+import { hypervisorLayoutUnit } from "../renderers/units/hypervisor";
+import { hypervisorNetworkUnit } from "../renderers/units/network";
+import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 import { Vm } from "./vm";
 
 export interface HypervisorArgs {

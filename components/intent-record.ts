@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { INTENT_VERSION, Intent, IntentRecordProps } from "../model/intent";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface IntentRecordArgs {
   /** Plain data, never secret (it is stored in state and read by the policy pack). */

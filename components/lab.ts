@@ -8,7 +8,7 @@ import { NixosHost } from "./nixos-host";
 import { PublicDns } from "./public-dns";
 import { Router } from "./router";
 import { TalosCluster } from "./talos-cluster";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 import { Verification } from "./verification";
 import { Workloads } from "./workloads";
 

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab, Machine, Vm } from "../model/lab";
 import { machineIntent } from "../renderers/intents";
-import { guestNetworkUnit, sshdUnit } from "../renderers/units";
+import { guestNetworkUnit } from "../renderers/units/network";
+import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface LinuxHostArgs {
   /** The resolved lab (renderers need zones, keys and DNS). */

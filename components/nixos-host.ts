@@ -2,13 +2,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { machineIntent } from "../renderers/intents";
-import { nixosUnit } from "../renderers/units";
+import { nixosUnit } from "../renderers/units/nixos";
 import { ConfigUnit } from "./config-unit";
 import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import type { LinuxHostArgs } from "./linux-host";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 /** The same arguments as a Debian host's; the machine has os nixos. */
 export type NixosHostArgs = LinuxHostArgs;

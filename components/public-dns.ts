@@ -6,7 +6,7 @@ import type { Lab } from "../model/lab";
 import { exposureIntents } from "../renderers/intents";
 import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface PublicDnsArgs {
   readonly lab: Lab;

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab, Router as RouterModel } from "../model/lab";
 import { machineIntent, routerIntent } from "../renderers/intents";
-import { dnsUnit, firewallUnit, routerNetworkUnit, sshdUnit } from "../renderers/units";
+import { routerNetworkUnit } from "../renderers/units/network";
+import { dnsUnit, firewallUnit } from "../renderers/units/router";
+import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface RouterArgs {
   readonly lab: Lab;

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshTarget } from "../model/lab";
-import { STAGE_ROOT } from "../renderers/unit";
+import { STAGE_ROOT } from "../renderers/unit-script";
 import { SSH_WAIT, sshConnection } from "./connection";
 
 /**

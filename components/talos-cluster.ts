@@ -6,7 +6,7 @@ import { machineIntent, talosIntent } from "../renderers/intents";
 import { renderTalosPatch, talosNodePatches, TalosRole } from "../renderers/talos";
 import { shq } from "../renderers/text";
 import { IntentRecord } from "./intent-record";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface TalosClusterArgs {
   readonly lab: Lab;

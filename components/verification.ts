@@ -2,10 +2,10 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab } from "../model/lab";
 import { planProbes, probeCommand, renderProbeScript } from "../renderers/probes";
-import { sha256, STAGE_ROOT, unitHash } from "../renderers/unit";
-import { firewallUnit } from "../renderers/units";
+import { sha256, STAGE_ROOT, unitHash } from "../renderers/unit-script";
+import { firewallUnit } from "../renderers/units/router";
 import { sshConnection } from "./connection";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface VerificationArgs {
   readonly lab: Lab;

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab, SshTarget, Vm as VmModel } from "../model/lab";
-import { vmDomainUnit } from "../renderers/units";
+import { vmDomainUnit } from "../renderers/units/hypervisor";
 import { ConfigUnit } from "./config-unit";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface VmArgs {
   readonly lab: Lab;

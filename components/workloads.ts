@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../model/lab";
-import { TOKENS } from "./tokens";
+import { TOKENS } from "../model/tokens";
 
 export interface WorkloadsArgs {
   /** Services with runsOn.kubernetes. */

@@ -3,11 +3,13 @@
  * the policy pack (which cannot see component inputs) can judge the whole lab. Every record is a
  * resource of type INTENT_TYPE whose inputs and outputs are `{ intent: <one of these> }`.
  *
- * This module is shared by components (which write records) and policies (which read them); it has
- * no dependencies and never contains secrets.
+ * This module is shared by components (which write records) and policies (which read them); it
+ * depends only on ./tokens and never contains secrets.
  */
 
-export const INTENT_TYPE = "homelab:intent:Record";
+import { TOKENS } from "./tokens";
+
+export const INTENT_TYPE = TOKENS.intent;
 /** Bump when a record's shape changes incompatibly; policies refuse records they do not understand. */
 export const INTENT_VERSION = 1;
 

@@ -10,6 +10,7 @@
  */
 import type { ExposureIntent, Intent, MachineIntent, RouterIntent } from "../model/intent";
 import { INTENT_TYPE } from "../model/intent";
+import { RESOURCE_TYPES } from "../model/tokens";
 import { formatPorts } from "../model/net";
 import { lineDiff } from "./diff";
 
@@ -326,8 +327,8 @@ function fenced(lang: string, text: string): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
-/** Type of the live-state observer (components/live-state.ts). */
-const LIVE_STATE = "pulumi-nodejs:dynamic/homelab:LiveState";
+/** Type of the live-state observer (providers/live-state.ts). */
+const LIVE_STATE = RESOURCE_TYPES.liveState;
 
 const liveState = (state: PreviewStep["oldState"]) => {
   const v = state?.inputs?.state;
@@ -363,7 +364,7 @@ function driftDiff(step: PreviewStep): string | undefined {
 /** Readable diffs: rendered files that change, and drift found on the machines. */
 function fileDiff(c: { op: string; step: PreviewStep }): string | undefined {
   if (c.op === "update" && isDrift(c.step)) return driftDiff(c.step);
-  if (type(c.step) !== "command:remote:CopyToRemote" || (c.op !== "update" && c.op !== "replace"))
+  if (type(c.step) !== RESOURCE_TYPES.copyToRemote || (c.op !== "update" && c.op !== "replace"))
     return undefined;
   const remote = c.step.newState?.inputs?.remotePath ?? c.step.oldState?.inputs?.remotePath;
   const path = typeof remote === "string" ? remote : name(c.step.urn);
@@ -467,7 +468,9 @@ export function renderReport(
   }
   if (replaced.length) {
     const commands = replaced.filter(
-      (c) => type(c.step) === "command:remote:Command" || type(c.step) === "command:local:Command",
+      (c) =>
+        type(c.step) === RESOURCE_TYPES.remoteCommand ||
+        type(c.step) === RESOURCE_TYPES.localCommand,
     );
     const others = replaced.filter((c) => !commands.includes(c));
     if (others.length)

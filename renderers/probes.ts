@@ -17,7 +17,7 @@
  */
 import type { Flow, Lab, Machine } from "../model/lab";
 import { lines, shq } from "./text";
-import { sha256, STAGE_ROOT } from "./unit";
+import { sha256, STAGE_ROOT } from "./unit-script";
 
 export type Expectation = "reach" | "dropped" | "answer";
 

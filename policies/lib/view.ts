@@ -17,6 +17,7 @@ import {
   TrustLevel,
   VersionsIntent,
 } from "../../model/intent";
+import { RESOURCE_TYPES } from "../../model/tokens";
 
 export interface ConnectionFact {
   readonly resource: string;
@@ -211,12 +212,12 @@ export function buildView(resources: readonly PolicyResource[]): LabView {
       }
       // SSH connections: commands, copies, and the live-state observer (drift, verification,
       // dead-man confirmation), a dynamic resource.
-      case "command:remote:Command":
-      case "command:remote:CopyToRemote":
-      case "pulumi-nodejs:dynamic/homelab:LiveState":
+      case RESOURCE_TYPES.remoteCommand:
+      case RESOURCE_TYPES.copyToRemote:
+      case RESOURCE_TYPES.liveState:
         connections.push(...connectionFacts(r));
         break;
-      case "cloudflare:index/dnsRecord:DnsRecord":
+      case RESOURCE_TYPES.dnsRecord:
         dnsRecords.push({
           resource: r.name,
           urn: r.urn,
@@ -225,7 +226,7 @@ export function buildView(resources: readonly PolicyResource[]): LabView {
           content: str(() => r.props.content),
         });
         break;
-      case "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig": {
+      case RESOURCE_TYPES.tunnelConfig: {
         type Cfg = { config?: { ingresses?: Record<string, unknown>[] } };
         const ingresses = () => (r.props as Cfg).config?.ingresses ?? [];
         const count = known(() => ingresses().length) ?? 0;
@@ -239,7 +240,7 @@ export function buildView(resources: readonly PolicyResource[]): LabView {
         }
         break;
       }
-      case "kubernetes:core/v1:Service": {
+      case RESOURCE_TYPES.kubeService: {
         type Svc = {
           metadata?: { name?: unknown; annotations?: Record<string, unknown> };
           spec?: Record<string, unknown>;
@@ -255,7 +256,7 @@ export function buildView(resources: readonly PolicyResource[]): LabView {
         });
         break;
       }
-      case "kubernetes:apps/v1:Deployment": {
+      case RESOURCE_TYPES.kubeDeployment: {
         type Dep = { spec?: { template?: { spec?: { containers?: Record<string, unknown>[] } } } };
         const containers = () => (r.props as Dep).spec?.template?.spec?.containers ?? [];
         const count = known(() => containers().length) ?? 0;

@@ -7,8 +7,9 @@ import {
   renderUnitBody,
   renderUnitCommand,
   unitHash,
-} from "../../../renderers/unit";
-import { guestNetworkUnit, sshdUnit } from "../../../renderers/units";
+} from "../../../renderers/unit-script";
+import { guestNetworkUnit } from "../../../renderers/units/network";
+import { sshdUnit } from "../../../renderers/units/ssh";
 import { homeLab } from "../../support/labs";
 import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import { LIVE_STATE_TYPE } from "../../../components/live-state";
+import { RESOURCE_TYPES } from "../../../model/tokens";
 import { INTENT_TYPE } from "../../../model/intent";
 import { FIXTURES } from "../../support/corpus";
 import { isSecret, reveal } from "../../support/inputs";
@@ -56,7 +56,7 @@ describe("the home stack under mocks (index.ts)", function () {
 
   it("connects to every SSH host key-only, with its pinned host key, as a secret connection", () => {
     const remote = home.resources.filter(
-      (r) => r.type.startsWith("command:remote:") || r.type === LIVE_STATE_TYPE,
+      (r) => r.type.startsWith("command:remote:") || r.type === RESOURCE_TYPES.liveState,
     );
     const hosts = new Set<string>();
     for (const r of remote) {

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { planProbes, probeCommand, renderProbeScript } from "../../../renderers/probes";
-import { sha256, unitHash } from "../../../renderers/unit";
-import { firewallUnit } from "../../../renderers/units";
+import { sha256, unitHash } from "../../../renderers/unit-script";
+import { firewallUnit } from "../../../renderers/units/router";
 import { homeLab } from "../../support/labs";
 import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";

@@ -357,6 +357,3 @@ export class LiveState extends pulumi.dynamic.Resource {
     );
   }
 }
-
-/** Type token of LiveState resources (what policies match). */
-export const LIVE_STATE_TYPE = "pulumi-nodejs:dynamic/homelab:LiveState";

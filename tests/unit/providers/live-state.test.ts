@@ -7,7 +7,7 @@ import {
   parseObservation,
   sshArgs,
   stateOf,
-} from "../../../components/live-state";
+} from "../../../providers/live-state";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 

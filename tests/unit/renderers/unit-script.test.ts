@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { differences, parseObservation, stateOf } from "../../../components/live-state";
+import { differences, parseObservation, stateOf } from "../../../providers/live-state";
 import {
   declaredState,
   MISSING,
@@ -25,7 +25,7 @@ import {
   sha256,
   UnitSpec,
   unitHash,
-} from "../../../renderers/unit";
+} from "../../../renderers/unit-script";
 import { run } from "../../support/tools";
 
 /** Runs a unit body for real against targets in a temp dir (as root, like on a host). */

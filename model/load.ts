@@ -579,6 +579,12 @@ class Validator {
         `${path}.ssh`,
         `(missing) is required for os ${spec.os}; expected hostKey (and optionally host, port). Add the host's pinned SSH host key.`,
       );
+    } else if (!spec.ssh.hostKey && !(ref.kind === "vm" && spec.os === "debian")) {
+      // Only a Debian VM gets a generated key: its cloud-init seed is what the program renders.
+      this.add(
+        `${path}.ssh.hostKey`,
+        `(missing) is required for a ${ref.kind === "vm" ? `${spec.os} VM` : ref.kind}; expected the machine's SSH public host key (only Debian VMs get one generated and injected through cloud-init). Add the pinned host key (\`ssh-keyscan -t ed25519 <address>\`).`,
+      );
     }
     if (spec.os === "talos" && ref.kind === "host" && spec.nics[0] && !spec.nics[0].mac) {
       this.add(
@@ -1063,13 +1069,13 @@ function resolve(inv: Inventory): Lab {
       servicesOn.set(s.runsOn.host, [...(servicesOn.get(s.runsOn.host) ?? []), name]);
   }
   const sshTarget = (
-    spec: { hostKey: string; host?: string; port?: number; sshd?: Partial<typeof DEFAULT_SSHD> },
+    spec: { hostKey?: string; host?: string; port?: number; sshd?: Partial<typeof DEFAULT_SSHD> },
     defaultHost: string,
   ) => ({
     host: spec.host ?? defaultHost,
     port: spec.port ?? inv.ssh.port,
     user: inv.ssh.adminUser,
-    hostKey: spec.hostKey.trim(),
+    hostKey: spec.hostKey?.trim(),
     sshd: { ...inv.ssh.sshd, ...(spec.sshd ?? {}) },
   });
 
@@ -1168,6 +1174,7 @@ function resolve(inv: Inventory): Lab {
           diskGiB: spec.diskGiB,
           image: spec.image,
           autostart: spec.autostart,
+          keepDisk: spec.keepDisk,
           nics: m.interfaces.map((i, idx) => ({
             zone: i.zone,
             address: i.address,
@@ -1181,6 +1188,7 @@ function resolve(inv: Inventory): Lab {
       name,
       machine,
       platform: h.platform,
+      domainType: h.domainType,
       zone: h.zone,
       address: h.address,
       trunk: h.trunk,

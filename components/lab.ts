@@ -58,6 +58,9 @@ export class HomeLab extends pulumi.ComponentResource {
         h.vms.map((v) => [v.name, { vm: v, res: hypervisors[i]!.vms[v.name]! }]),
       ),
     );
+    // Host keys the program generated for new VMs: every connection to such a guest pins it.
+    const hostKeys: Record<string, pulumi.Output<string>> = {};
+    for (const [vmName, v] of vmOf) if (v.res.hostKey) hostKeys[vmName] = v.res.hostKey;
     const guests = [...lab.hypervisors.flatMap((h) => h.vms.map((v) => v.machine)), ...lab.hosts];
     for (const m of guests) {
       if (m.os === "talos") continue;
@@ -66,7 +69,7 @@ export class HomeLab extends pulumi.ComponentResource {
       if (m.os === "nixos") {
         const host = new NixosHost(
           m.name,
-          { lab, machine: m, vm: v?.vm, privateKey, after },
+          { lab, machine: m, vm: v?.vm, privateKey, hostKey: hostKeys[m.name], after },
           child,
         );
         this.ready[m.name] = host.ready;
@@ -75,7 +78,7 @@ export class HomeLab extends pulumi.ComponentResource {
       } else {
         const host = new LinuxHost(
           m.name,
-          { lab, machine: m, vm: v?.vm, privateKey, after },
+          { lab, machine: m, vm: v?.vm, privateKey, hostKey: hostKeys[m.name], after },
           child,
         );
         this.ready[m.name] = host.ready;
@@ -109,12 +112,12 @@ export class HomeLab extends pulumi.ComponentResource {
 
     this.verification = new Verification(
       `${name}-verify`,
-      { lab, privateKey, after: provisioned },
+      { lab, privateKey, hostKeys, after: provisioned },
       child,
     ).results;
 
     if (lab.cloudflare && lab.services.some((s) => s.exposure.kind !== "internal")) {
-      new PublicDns(`${name}-public`, { lab, privateKey, after: provisioned }, child);
+      new PublicDns(`${name}-public`, { lab, privateKey, hostKeys, after: provisioned }, child);
     }
 
     this.registerOutputs({});

@@ -1,8 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { SshTarget } from "../model/lab";
 import { STAGE_ROOT } from "../renderers/unit-script";
-import { SSH_WAIT, sshConnection } from "./connection";
+import { SSH_WAIT, SshEndpoint, sshConnection } from "./connection";
 
 /**
  * The first step on every SSH host: wait (bounded: SSH_WAIT dial attempts) until it answers with the
@@ -11,7 +10,7 @@ import { SSH_WAIT, sshConnection } from "./connection";
  */
 export function waitForSsh(
   name: string,
-  target: SshTarget,
+  target: SshEndpoint,
   privateKey: pulumi.Input<string>,
   units: readonly string[],
   opts: pulumi.CustomResourceOptions,

@@ -67,6 +67,10 @@ EOF
   chmod 600 "$up/etc/ssh/ssh_host_ed25519_key"
   install -m 600 "$STATE/deploy_ed25519.pub" "$up/root/.ssh/authorized_keys"
   echo ssh >"$up/etc/homelab-lab/boot-services"
+  # A hypervisor runs the real libvirt: virtlogd first (QEMU's console logs), then libvirtd.
+  if [[ $(jq -r --arg h "$h" '.hosts[] | select(.name == $h) | .role' <<<"$TOPO") == hypervisor ]]; then
+    printf 'virtlogd\nlibvirtd\n' >>"$up/etc/homelab-lab/boot-services"
+  fi
   printf 'lab=%s\nhost=%s\n' "$LAB" "$h" >"$up/etc/homelab-lab/host"
   write_hl_init "$up/usr/local/lib/homelab-lab/hl-init"
   # compat init scripts for services whose Debian package ships only a systemd unit

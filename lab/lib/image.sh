@@ -90,6 +90,12 @@ build_image() {  # $1 hash
   chroot "$work" apt-get clean >/dev/null 2>&1 || true
   rm -rf "$work"/var/lib/apt/lists/* "$work"/var/cache/apt/*.bin "$work"/var/cache/debconf/*-old
   rm -f "$work"/var/log/*.log "$work"/var/log/apt/* 2>/dev/null || true
+  # libvirt inside a lab host (namespaces, no systemd, no cgroup delegation, no AppArmor): QEMU runs
+  # unconfined without cgroups or a private mount namespace; no default NAT network.
+  if [[ -f $work/etc/libvirt/qemu.conf ]]; then
+    printf '\n# homelab lab host\nsecurity_driver = "none"\ncgroup_controllers = [ ]\nnamespaces = [ ]\n' >>"$work/etc/libvirt/qemu.conf"
+    rm -f "$work/etc/libvirt/qemu/networks/autostart/default.xml"
+  fi
   printf '# lab: no resolver configured (the product under test configures DNS)\n' >"$work/etc/resolv.conf"
   echo localhost >"$work/etc/hostname"
   {

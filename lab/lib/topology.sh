@@ -35,7 +35,7 @@ def in_subnet($c): . != null and . > $c.net and . < ($c.net + $c.size - 1);
 def shape:
   . as $t
   | if type != "object" then ["topology: must be a JSON object"] else
-    unknown(["name", "oob", "segments", "hosts"]; "topology")
+    unknown(["name", "oob", "segments", "hosts", "deployer"]; "topology")
     + missing(["name", "oob", "segments", "hosts"]; "topology")
     + (if has("name") and (.name | type == "string" and test("^[a-z][a-z0-9-]{0,23}$")) | not
        then ["name: must match ^[a-z][a-z0-9-]{0,23}$"] else [] end)
@@ -58,6 +58,12 @@ def shape:
              else [] end)
           | .[]] end
        else [] end)
+    + (if has("deployer") then .deployer as $d
+        | ($d | unknown(["segment", "address", "routes"]; "deployer")) + ($d | missing(["segment", "address", "routes"]; "deployer"))
+        + (if ($d | type) == "object" and ($d | has("address")) and ($d.address | cidr4 == null) then ["deployer.address: must be an address with prefix, like 10.10.0.250/24"] else [] end)
+        + (if ($d | type) == "object" and ($d | has("routes")) and (($d.routes | type != "array") or any($d.routes[]; (type != "object") or (.to | cidr4 == null) or (.via | ipv4n == null)))
+           then ["deployer.routes: must be an array of {to: CIDR, via: IPv4}"] else [] end)
+       else [] end)
     + (if has("hosts") then
          if (.hosts | type) != "array" or (.hosts | length) == 0 then ["hosts: must be a non-empty array"] else
          [.hosts | to_entries[] | .key as $i | .value as $h | "hosts[\($i)]" as $w
@@ -68,8 +74,8 @@ def shape:
              + (if $h | has("oobAddress") and (.oobAddress | ipv4n == null) then ["\($w).oobAddress: must be an IPv4 address"] else [] end)
              + (if $h | has("role") and (.role as $r | ["host", "router", "hypervisor", "vm"] | index($r) | not) then ["\($w).role: must be one of host, router, hypervisor, vm"] else [] end)
              + (if $h | has("managed") and (.managed | type != "boolean") then ["\($w).managed: must be a boolean"] else [] end)
-             + (if $h | has("shims") and ((.shims | type != "array") or any(.shims[]; . as $s | ["virsh", "nixos-rebuild", "qemu-img", "cloud-localds"] | index($s) | not) or (.shims | dups | length > 0))
-                then ["\($w).shims: must be an array of distinct names among virsh, nixos-rebuild, qemu-img, cloud-localds"] else [] end)
+             + (if $h | has("shims") and ((.shims | type != "array") or any(.shims[]; . as $s | ["nixos-rebuild"] | index($s) | not) or (.shims | dups | length > 0))
+                then ["\($w).shims: must be an array of distinct names among nixos-rebuild"] else [] end)
              + (if $h | has("links") | not then [] elif ($h.links | type) != "array" then ["\($w).links: must be an array"] else
                 [$h.links | to_entries[] | .key as $j | .value as $l | "\($w).links[\($j)]" as $lw
                  | ($l | unknown(["ifname", "segment", "dummy", "peer", "mac", "address", "gateway"]; $lw))
@@ -102,6 +108,7 @@ def semantics:
   | ([.segments[].name]) as $sn
   | (if .oob.gateway | ipv4n | in_subnet($c) | not then ["oob.gateway: must be a host address inside oob.cidr"] else [] end)
   + ([$sn | dups[] | "segments: duplicate name \"\(.)\""])
+  + (if has("deployer") and (.deployer.segment as $s | $sn | index($s) | not) then ["deployer.segment: unknown segment \"\(.deployer.segment)\""] else [] end)
   + ([[.oob.bridge, .segments[].bridge] | dups[] | "bridge name \"\(.)\" used twice"])
   + ([$hn | dups[] | "hosts: duplicate name \"\(.)\""])
   + ([.hosts[].oobAddress] | dups | map("hosts: duplicate oobAddress \(.)"))
@@ -127,7 +134,7 @@ def semantics:
 
 def normalize:
   (.oob.cidr | cidr4) as $c
-  | {name, oob: (.oob + {prefix: $c.l}), segments,
+  | {name, oob: (.oob + {prefix: $c.l}), segments, deployer: (.deployer // null),
      hosts: [.hosts[] | {name, oobAddress,
        role: (.role // "host"),
        managed: (if has("managed") then .managed else true end),

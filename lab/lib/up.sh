@@ -69,6 +69,32 @@ setup_networks() {  # uses TOPO LAB
     ip -n "$sw" link set "$br" alias "segment $seg"
     ip -n "$sw" link set "$br" up
   done < <(jq -r '.segments[] | [.name, .bridge] | @tsv' <<<"$TOPO")
+  setup_deployer "$sw"
+}
+
+# The deploy host's leg in a zone (topology `deployer`): a veth from the root namespace into that
+# segment, an address there and routes to the zones of real VMs through the lab's router, so the
+# deployer reaches a guest like a workstation in that zone would, exactly as the flows allow.
+setup_deployer() {  # switch netns (uses TOPO LAB)
+  local sw=$1 seg br addr port to via
+  seg=$(jq -r '.deployer.segment // ""' <<<"$TOPO")
+  [[ -n $seg ]] || return 0
+  br=$(jq -r --arg s "$seg" '.segments[] | select(.name == $s) | .bridge' <<<"$TOPO")
+  addr=$(jq -r .deployer.address <<<"$TOPO")
+  port=hld$(printf '%s/deployer' "$LAB" | sha16 8)
+  if ip -4 -o addr show | awk '{ split($4, a, "/"); print a[1] }' | grep -qxF "${addr%/*}"; then
+    die "the deployer address ${addr%/*} is already configured on this machine (another lab?)"
+  fi
+  ip link add "$port" type veth peer name "${port}s" netns "$sw"
+  ip link set "$port" alias "$(alias_prefix "$LAB")deployer"
+  ns_write "" "net/ipv6/conf/$port/disable_ipv6" 1
+  ns_write "" "net/ipv4/conf/$port/forwarding" 0
+  ip -n "$sw" link set "${port}s" master "$br" up
+  ip addr add "$addr" dev "$port"
+  ip link set "$port" up
+  while IFS=$'\t' read -r to via; do
+    ip route add "$to" via "$via" dev "$port"
+  done < <(jq -r '.deployer.routes[] | [.to, .via] | @tsv' <<<"$TOPO")
 }
 
 setup_host_net() {  # host index

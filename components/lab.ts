@@ -29,6 +29,8 @@ export class HomeLab extends pulumi.ComponentResource {
   public readonly ready: Record<string, pulumi.Output<string>>;
   public readonly kubeconfig?: pulumi.Output<string>;
   public readonly databasePasswords: Record<string, pulumi.Output<Record<string, string>>>;
+  /** SSH host keys generated for new VMs, by VM name (public halves; the private ones are secrets). */
+  public readonly hostKeys: Record<string, pulumi.Output<string>>;
   /** Post-apply reachability checks: vantage machine → results. */
   public readonly verification: pulumi.Output<Record<string, string[]>>;
 
@@ -60,7 +62,9 @@ export class HomeLab extends pulumi.ComponentResource {
     );
     // Host keys the program generated for new VMs: every connection to such a guest pins it.
     const hostKeys: Record<string, pulumi.Output<string>> = {};
-    for (const [vmName, v] of vmOf) if (v.res.hostKey) hostKeys[vmName] = v.res.hostKey;
+    for (const [vmName, v] of vmOf)
+      if (v.res.hostKey && !v.vm.machine.ssh?.hostKey) hostKeys[vmName] = v.res.hostKey;
+    this.hostKeys = hostKeys;
     const guests = [...lab.hypervisors.flatMap((h) => h.vms.map((v) => v.machine)), ...lab.hosts];
     for (const m of guests) {
       if (m.os === "talos") continue;

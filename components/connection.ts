@@ -4,6 +4,11 @@ import type { SshTarget } from "../model/lab";
 
 /** How long to keep trying to reach a host: the first step of each host waits this long at most. */
 export const SSH_WAIT = { dialErrorLimit: 30, perDialTimeout: 10 } as const;
+/**
+ * A VM's first answer: it may be booting (cloud-init's first boot, or an emulated CPU) — up to about
+ * ten minutes of attempts (the provider waits at most 5 s between them), still bounded.
+ */
+export const SSH_BOOT = { dialErrorLimit: 120, perDialTimeout: 10 } as const;
 /** Later steps of a host that already answered. */
 export const SSH_STEP = { dialErrorLimit: 5, perDialTimeout: 10 } as const;
 
@@ -31,7 +36,7 @@ export function sshEndpoint(target: SshTarget, generated?: pulumi.Input<string>)
 export function sshConnection(
   target: SshEndpoint,
   privateKey: pulumi.Input<string>,
-  patience: typeof SSH_WAIT | typeof SSH_STEP = SSH_STEP,
+  patience: { readonly dialErrorLimit: number; readonly perDialTimeout: number } = SSH_STEP,
 ): command.types.input.remote.ConnectionArgs {
   return {
     host: target.host,

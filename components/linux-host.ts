@@ -4,7 +4,7 @@ import { machineIntent } from "../renderers/intents";
 import { guestNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
-import { sshEndpoint } from "./connection";
+import { SSH_BOOT, SSH_WAIT, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "../model/tokens";
@@ -45,6 +45,7 @@ export class LinuxHost extends pulumi.ComponentResource {
         parent: this,
         dependsOn: args.after ?? [],
       },
+      args.vm ? SSH_BOOT : SSH_WAIT,
     );
     const applied = units.map(
       (spec) =>

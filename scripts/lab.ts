@@ -84,7 +84,7 @@ export function oobAddresses(lab: Lab): Map<string, string> {
 function vmNames(raw: Raw): Set<string> {
   const out = new Set<string>();
   for (const h of Object.values((raw["homelab:hypervisors"] ?? {}) as Record<string, Raw>))
-    for (const v of Object.keys((h.vms ?? {}) as Raw)) out.add(v);
+    for (const v of Object.keys((h.vms ?? {}))) out.add(v);
   return out;
 }
 

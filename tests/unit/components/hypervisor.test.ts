@@ -98,7 +98,9 @@ describe("component: Hypervisor and Vm", () => {
   });
 });
 
-describe("component: Vm lifecycle and generated host keys", () => {
+describe("component: Vm lifecycle and generated host keys", function () {
+  // The whole home program under mocks: seconds when idle, far more on a loaded machine.
+  this.timeout(300_000);
   const SEED = Buffer.alloc(32, 9);
   const patched = homeLab([
     { delete: "homelab:hypervisors.atlas.vms.hermes.ssh.hostKey" },

@@ -84,7 +84,7 @@ export function oobAddresses(lab: Lab): Map<string, string> {
 function vmNames(raw: Raw): Set<string> {
   const out = new Set<string>();
   for (const h of Object.values((raw["homelab:hypervisors"] ?? {}) as Record<string, Raw>))
-    for (const v of Object.keys((h.vms ?? {}))) out.add(v);
+    for (const v of Object.keys(h.vms ?? {})) out.add(v);
   return out;
 }
 
@@ -108,7 +108,9 @@ export function guestStandinPorts(): number[] {
 }
 
 /** The deployer's leg in the management zone and its routes to the zones of the VMs. */
-export function deployer(lab: Lab): { segment: string; address: string; routes: unknown[] } | undefined {
+export function deployer(
+  lab: Lab,
+): { segment: string; address: string; routes: unknown[] } | undefined {
   const vms = lab.hypervisors.flatMap((h) => h.vms).filter((v) => v.machine.ssh);
   const router = lab.routers[0];
   if (vms.length === 0 || !router) return undefined;
@@ -260,7 +262,9 @@ export function writeStackConfig(labJsonPath: string, out: string): void {
 export function serviceListeners(lab: Lab): string[] {
   const vms = new Set(lab.hypervisors.flatMap((h) => h.vms.map((v) => v.name)));
   return lab.services.flatMap((s) =>
-    s.host && !vms.has(s.host) ? s.ports.filter((p) => p.protocol === "tcp").map((p) => `${s.host} ${p.port}`) : [],
+    s.host && !vms.has(s.host)
+      ? s.ports.filter((p) => p.protocol === "tcp").map((p) => `${s.host} ${p.port}`)
+      : [],
   );
 }
 

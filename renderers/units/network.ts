@@ -94,7 +94,9 @@ export function guestNetworkUnit(m: Machine): UnitSpec {
         target: "/etc/cloud/cloud.cfg.d/99-homelab-network.cfg",
         mode: "0644",
         content: lines(
-          generatedHeader(`${m.name} (cloud-init: the network belongs to the homelab network unit)`),
+          generatedHeader(
+            `${m.name} (cloud-init: the network belongs to the homelab network unit)`,
+          ),
           "network: { config: disabled }",
         ),
       },

@@ -13,6 +13,9 @@ cmd_exec() {
   (($# > 0)) || die "usage: labctl exec <host> -- <cmd...>"
   resolve_lab
   pid=$(host_pid_alive "$h") || die "host $h of lab $LAB is not running"
+  # Nothing started in a host keeps the caller's descriptors: a daemon started through exec (the
+  # lab's service stand-ins) would otherwise hold e.g. the caller's `flock` lock for its lifetime.
+  close_fds
   exec nsenter -t "$pid" -m -u -i -n -p -r -w -- /usr/bin/env -i PATH="$HOST_PATH" HOME=/root \
     LANG=C.UTF-8 TERM="${TERM:-dumb}" USER=root LOGNAME=root SHELL=/bin/bash "$@"
 }

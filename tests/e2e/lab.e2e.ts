@@ -42,7 +42,7 @@ describe("lab: converge (make lab)", function () {
   it("pulumi up succeeds with the policy pack and creates the whole lab", () => {
     assert.equal(up.status, 0, up.output.slice(-4000));
     assert.match(up.output, /homelab@v0\.1\.0 \(local: policies\)/);
-    assert.match(up.output, /\+ 133 created/);
+    assert.match(up.output, /\+ 154 created/);
   });
 
   it("every Debian host's sshd reports key-only logins (sshd -T)", () => {

@@ -88,7 +88,7 @@ function vmNames(raw: Raw): Set<string> {
   return out;
 }
 
-function modelWithPlaceholders(): Lab {
+export function modelWithPlaceholders(): Lab {
   const raw = readInventory();
   const vms = vmNames(raw);
   const stub = filled(

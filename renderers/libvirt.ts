@@ -131,7 +131,9 @@ export function renderCloudInitNetwork(vm: Vm): string {
     );
     if (idx === 0 && i.gateway) {
       out.push(
-        `    routes: [{ to: default, via: ${i.gateway} }]`,
+        // Not `to: default`: Debian 12's cloud-init (22.4) rejects it ("Address default is not a
+        // valid ip address") and leaves the guest without a network; 0.0.0.0/0 is valid everywhere.
+        `    routes: [{ to: 0.0.0.0/0, via: ${i.gateway} }]`,
         `    nameservers: { addresses: [${i.gateway}] }`,
       );
     }
@@ -147,13 +149,14 @@ export function renderCloudInitMetaData(vm: Vm): string {
 /**
  * The cloud-config part that gives a new Debian guest the host key the program generated and pinned
  * (cloud-init cc_ssh: `ssh_keys` with `ed25519_private`/`ed25519_public`; `ssh_deletekeys` drops the
- * image's keys, `ssh_genkeytypes: []` makes none of its own). Secret: it is appended to the
+ * image's keys, `ssh_genkeytypes: [ed25519]` makes no other type — an empty list fails cloud-init's
+ * schema). Secret: it is appended to the
  * user-data on the hypervisor, in a root-only file, never in the staged unit.
  */
 export function renderCloudInitHostKeys(keys: HostKeyPair): string {
   return lines(
     "ssh_deletekeys: true",
-    "ssh_genkeytypes: []",
+    "ssh_genkeytypes: [ed25519]",
     "ssh_keys:",
     "  ed25519_private: |",
     keys.privateKey

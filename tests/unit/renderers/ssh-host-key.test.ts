@@ -51,7 +51,7 @@ describe("renderer: generated SSH host keys (ed25519, openssh-key-v1)", () => {
     const cfg = parse(renderCloudInitHostKeys(keys)) as Record<string, unknown>;
     assert.deepEqual(cfg, {
       ssh_deletekeys: true,
-      ssh_genkeytypes: [],
+      ssh_genkeytypes: ["ed25519"],
       ssh_keys: { ed25519_private: keys.privateKey, ed25519_public: keys.publicKey },
     });
   });

@@ -37,7 +37,7 @@ export interface SshIntent {
   readonly passwordAuthentication: boolean;
   readonly kbdInteractiveAuthentication: boolean;
   readonly permitRootLogin: "no" | "prohibit-password" | "yes";
-  /** The deployer pins this host's key (connection.hostKey). */
+  /** The deployer pins this host's key (connection.hostKey): from the inventory, or generated. */
   readonly hostKeyPinned: boolean;
 }
 

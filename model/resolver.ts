@@ -6,7 +6,7 @@
 import type { Inventory } from "./inventory";
 import type { Interface, SshTarget, Zone } from "./lab";
 import { normalizeMac } from "./net";
-import { HostSshSpec, sshTarget } from "./sections/ssh";
+import { HostSshSpec, MachineSshSpec, sshTarget } from "./sections/ssh";
 import { resolveZones } from "./sections/zones";
 
 export class Resolver {
@@ -39,7 +39,7 @@ export class Resolver {
     };
   }
 
-  ssh(spec: HostSshSpec, defaultHost: string): SshTarget {
+  ssh(spec: HostSshSpec | MachineSshSpec, defaultHost: string): SshTarget {
     return sshTarget(this.inv.ssh, spec, defaultHost);
   }
 

@@ -29,6 +29,13 @@ const vmSchema = object("A virtual machine on this hypervisor.", {
     }),
   ),
   autostart: opt(bool({ description: "Start with the hypervisor." }), true),
+  keepDisk: opt(
+    bool({
+      description:
+        "Keep the VM's disk when the VM is removed from the inventory (the domain is still stopped and undefined).",
+    }),
+    false,
+  ),
 });
 export type VmSpec = Infer<typeof vmSchema>;
 
@@ -53,6 +60,13 @@ const hypervisorSchema = object(
     platform: opt(
       oneOf(PLATFORMS, { description: "How VMs are defined: virsh or qm." }),
       "libvirt",
+    ),
+    domainType: opt(
+      oneOf(["kvm", "qemu"] as const, {
+        description:
+          "libvirt domain type of its VMs: kvm (hardware virtualization) or qemu (CPU emulation, for hosts without usable KVM such as nested labs).",
+      }),
+      "kvm",
     ),
     zone: req(name("Zone of the management address (usually the hypervisor zone).")),
     address: req(ipv4("Management address, in `zone`.")),
@@ -164,6 +178,7 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
         diskGiB: spec.diskGiB,
         image: spec.image,
         autostart: spec.autostart,
+        keepDisk: spec.keepDisk,
         nics: m.interfaces.map((i, idx) => ({
           zone: i.zone,
           address: i.address,
@@ -177,6 +192,7 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
       name,
       machine,
       platform: h.platform,
+      domainType: h.domainType,
       zone: h.zone,
       address: h.address,
       trunk: h.trunk,

@@ -11,7 +11,7 @@ import { isMac, parseCidr } from "../net";
 import type { Resolver } from "../resolver";
 import { Infer, list, map, object, oneOf, opt, req, str } from "../schema";
 import type { HypervisorSpec, VmSpec } from "./hypervisors";
-import { hostSshSchema } from "./ssh";
+import { machineSshSchema } from "./ssh";
 
 export const OS_NAMES = ["debian", "nixos", "talos"] as const;
 export type Os = (typeof OS_NAMES)[number];
@@ -107,7 +107,7 @@ export const machineFields = {
   nics: req(
     list(nicSchema, { description: "Network interfaces; the first is the primary.", minItems: 1 }),
   ),
-  ssh: opt(hostSshSchema, undefined, "required for debian and nixos; Talos has no SSH"),
+  ssh: opt(machineSshSchema, undefined, "required for debian and nixos; Talos has no SSH"),
   nixos: opt(nixosSchema, undefined, "required when os is nixos"),
 };
 
@@ -167,6 +167,12 @@ export function checkMachineSpec(
     ctx.add(
       `${path}.ssh`,
       `(missing) is required for os ${spec.os}; expected hostKey (and optionally host, port). Add the host's pinned SSH host key.`,
+    );
+  } else if (!spec.ssh.hostKey && !(ref.kind === "vm" && spec.os === "debian")) {
+    // Only a Debian VM gets a generated key: its cloud-init seed is what the program renders.
+    ctx.add(
+      `${path}.ssh.hostKey`,
+      `(missing) is required for a ${ref.kind === "vm" ? `${spec.os} VM` : ref.kind}; expected the machine's SSH public host key (only Debian VMs get one generated and injected through cloud-init). Add the pinned host key (\`ssh-keyscan -t ed25519 <address>\`).`,
     );
   }
   if (spec.os === "talos" && ref.kind === "host" && spec.nics[0] && !spec.nics[0].mac) {

@@ -17,7 +17,9 @@ export async function runProgram(raw: Record<string, unknown>): Promise<RunResul
         ? { stdout: `stdout-of-${r.name}`, stderr: "" }
         : r.type === "random:index/randomPassword:RandomPassword"
           ? { result: `generated-${r.name}` }
-          : {},
+          : r.type === "random:index/randomBytes:RandomBytes"
+            ? { base64: Buffer.alloc(32, r.name.length).toString("base64") }
+            : {},
   });
 }
 

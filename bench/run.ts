@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { Lab, Machine } from "../model/lab";
 import { loadInventoryOrThrow } from "../model/load";
+import { readStackFile } from "../model/stack-file";
 import type { UnitSpec } from "../renderers/unit-script";
 import { guestNetworkUnit, routerNetworkUnit } from "../renderers/units/network";
 import { dnsUnit, firewallUnit } from "../renderers/units/router";
@@ -134,8 +135,7 @@ function onHost(host: string, script: string): Ran {
 }
 
 function stackConfig(): Record<string, unknown> {
-  const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
-  return doc.config;
+  return readStackFile(STACK_FILE).config;
 }
 
 function model(): Lab {

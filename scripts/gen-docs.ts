@@ -5,8 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { loadInventoryOrThrow } from "../model/load";
+import { readStackFile } from "../model/stack-file";
 import { GENERATED_HEADER } from "./lab";
 import { renderDot, renderLabDoc } from "../renderers/docs";
 
@@ -28,10 +28,7 @@ export function documentedStacks(): string[] {
 }
 
 export function renderStackDocs(stack: string): { markdown: string; svg: string } {
-  const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const lab = loadInventoryOrThrow(doc.config);
+  const lab = loadInventoryOrThrow(readStackFile(path.join(root, `Pulumi.${stack}.yaml`)).config);
   const svg = execFileSync("dot", ["-Tsvg"], { input: renderDot(lab), encoding: "utf8" });
   return { markdown: renderLabDoc(lab, stack, `${stack}.svg`), svg };
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { applyPatch, PatchOp } from "./patch";
+import { parseYamlValue } from "../../model/stack-file";
 import { readStackConfig, REPO } from "./stack";
 
 export const FIXTURES = path.join(REPO, "tests", "fixtures", "inventory");
@@ -12,6 +12,8 @@ export interface CorpusCase {
   readonly title: string;
   readonly raw: Record<string, unknown>;
   readonly expect: readonly string[];
+  /** The fault is one of shape (type, format, unknown or missing key): the editor schema sees it. */
+  readonly shape: boolean;
 }
 
 /** Cases of a corpus directory: each is Pulumi.home.yaml with a patch applied. */
@@ -22,17 +24,20 @@ export function corpus(kind: "invalid" | "insecure"): CorpusCase[] {
     .filter((f) => f.endsWith(".yaml"))
     .sort()
     .map((file) => {
-      const c = parse(readFileSync(path.join(dir, file), "utf8")) as {
+      const full = path.join(dir, file);
+      const c = parseYamlValue(readFileSync(full, "utf8"), path.relative(REPO, full)) as {
         fault?: string;
         risk?: string;
         patch: PatchOp[];
         expect?: string[];
+        shape?: boolean;
       };
       return {
         file,
         title: c.fault ?? c.risk ?? file,
         raw: applyPatch(base, c.patch),
         expect: c.expect ?? [],
+        shape: c.shape === true,
       };
     });
 }

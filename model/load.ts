@@ -124,7 +124,7 @@ function resolve(inv: Inventory): Lab {
   const { hypervisors, vms } = resolveHypervisors(r);
   const hosts = Object.entries(inv.hosts)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, spec]) => machineFromSpec(r, name, "host", spec));
+    .map(([name, spec]) => machineFromSpec(r, name, "host", spec, `homelab:hosts.${name}`));
   const machines = [
     ...routerSpecs.map(([name, spec]) => routerMachine(r, name, spec)),
     ...hypervisors.map((h) => h.machine),

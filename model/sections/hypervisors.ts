@@ -172,11 +172,18 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
       os: "debian",
       description: h.description,
       interfaces,
-      ssh: r.ssh(h.ssh, h.address),
+      ssh: r.ssh(h.ssh, h.address, `homelab:hypervisors.${name}`),
       services: r.servicesOf(name),
     };
     const vms: Vm[] = byName(h.vms).map(([vmName, spec]) => {
-      const m = machineFromSpec(r, vmName, "vm", spec, name);
+      const m = machineFromSpec(
+        r,
+        vmName,
+        "vm",
+        spec,
+        `homelab:hypervisors.${name}.vms.${vmName}`,
+        name,
+      );
       vmMachines.push(m);
       return {
         name: vmName,

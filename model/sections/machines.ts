@@ -251,6 +251,7 @@ export function machineFromSpec(
   name: string,
   kind: MachineKind,
   spec: MachineSpec | VmSpec,
+  path: string,
   hypervisor?: string,
 ): Machine {
   const interfaces = spec.nics.map((n, i) =>
@@ -268,7 +269,7 @@ export function machineFromSpec(
     os: spec.os,
     description: spec.description,
     interfaces,
-    ssh: spec.ssh ? r.ssh(spec.ssh, interfaces[0]!.address) : undefined,
+    ssh: spec.ssh ? r.ssh(spec.ssh, interfaces[0]!.address, path) : undefined,
     nixos: spec.nixos,
     hypervisor,
     services: r.servicesOf(name),

@@ -38,11 +38,14 @@ export function daemons(ctx: Context, ref: MachineRef): Listener[] {
     daemon("udp", 67, "the router's DHCP (dnsmasq)", ref.path);
   }
   if (ref.os === "talos") {
-    // Talos node ports: https://www.talos.dev/v1.13/learn-more/talos-network-connectivity/
+    // Talos node ports: https://docs.siderolabs.com/talos/v1.13/learn-more/talos-network-connectivity
+    // (apid on every node, trustd and the Kubernetes API on control planes) and the kubelet's 10250.
     daemon("tcp", 50000, "the Talos API (apid)", ref.path);
-    daemon("tcp", 50001, "Talos trustd", ref.path);
-    daemon("tcp", 6443, "the Kubernetes API", ref.path);
     daemon("tcp", 10250, "the kubelet", ref.path);
+    if (ctx.inv.talos?.controlPlanes.includes(ref.name)) {
+      daemon("tcp", 50001, "Talos trustd", ref.path);
+      daemon("tcp", 6443, "the Kubernetes API", ref.path);
+    }
   }
   const nixos = ref.spec?.nixos;
   if (ref.os === "nixos" && nixos) {

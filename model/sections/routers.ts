@@ -243,7 +243,7 @@ export function routerMachine(r: Resolver, name: string, spec: RouterSpec): Mach
     os: "debian",
     description: spec.description,
     interfaces,
-    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!),
+    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!, `homelab:routers.${name}`),
     services: r.servicesOf(name),
   };
 }

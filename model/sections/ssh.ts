@@ -123,13 +123,26 @@ export const hostSshSchema = object("How to reach this host over SSH.", {
 });
 export type HostSshSpec = Infer<typeof hostSshSchema>;
 
-/** Where and how the deployer connects to one host: its own settings over the global ones. */
-export function sshTarget(ssh: SshSpec, spec: HostSshSpec, defaultHost: string): SshTarget {
+/**
+ * Where and how the deployer connects to one host (declared at config path `path`): its own settings
+ * over the global ones, and for each sshd setting the config path that decided it.
+ */
+export function sshTarget(
+  ssh: SshSpec,
+  spec: HostSshSpec,
+  defaultHost: string,
+  path: string,
+): SshTarget {
+  const own = spec.sshd ?? {};
+  const sshdFrom = Object.fromEntries(
+    Object.keys(ssh.sshd).map((k) => [k, k in own ? `${path}.ssh.sshd` : "homelab:ssh.sshd"]),
+  ) as Record<keyof SshdSettings, string>;
   return {
     host: spec.host ?? defaultHost,
     port: spec.port ?? ssh.port,
     user: ssh.adminUser,
     hostKey: spec.hostKey.trim(),
-    sshd: { ...ssh.sshd, ...(spec.sshd ?? {}) },
+    sshd: { ...ssh.sshd, ...own },
+    sshdFrom,
   };
 }

@@ -8,7 +8,7 @@ export const FIXTURES = path.join(REPO, "tests", "fixtures", "inventory");
 
 export interface CorpusCase {
   readonly file: string;
-  /** What is wrong (invalid) or risky (insecure). */
+  /** What is wrong (invalid), risky (insecure) or done right (secure). */
   readonly title: string;
   readonly raw: Record<string, unknown>;
   readonly expect: readonly string[];
@@ -17,7 +17,7 @@ export interface CorpusCase {
 }
 
 /** Cases of a corpus directory: each is Pulumi.home.yaml with a patch applied. */
-export function corpus(kind: "invalid" | "insecure"): CorpusCase[] {
+export function corpus(kind: "invalid" | "insecure" | "secure"): CorpusCase[] {
   const base = readStackConfig("Pulumi.home.yaml");
   const dir = path.join(FIXTURES, kind);
   return readdirSync(dir)
@@ -28,13 +28,14 @@ export function corpus(kind: "invalid" | "insecure"): CorpusCase[] {
       const c = parseYamlValue(readFileSync(full, "utf8"), path.relative(REPO, full)) as {
         fault?: string;
         risk?: string;
+        safe?: string;
         patch: PatchOp[];
         expect?: string[];
         shape?: boolean;
       };
       return {
         file,
-        title: c.fault ?? c.risk ?? file,
+        title: c.fault ?? c.risk ?? c.safe ?? file,
         raw: applyPatch(base, c.patch),
         expect: c.expect ?? [],
         shape: c.shape === true,

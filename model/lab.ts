@@ -63,6 +63,8 @@ export interface SshTarget {
   readonly hostKey?: string;
   /** Effective sshd settings for this machine (global merged with per-host overrides). */
   readonly sshd: SshdSettings;
+  /** For each sshd setting, the config path it comes from (`homelab:ssh.sshd` or the host's). */
+  readonly sshdFrom: { readonly [K in keyof SshdSettings]: string };
 }
 
 export interface Machine {

@@ -39,8 +39,9 @@ export class Resolver {
     };
   }
 
-  ssh(spec: HostSshSpec | MachineSshSpec, defaultHost: string): SshTarget {
-    return sshTarget(this.inv.ssh, spec, defaultHost);
+  /** The SSH target of the machine declared at config path `path`. */
+  ssh(spec: HostSshSpec | MachineSshSpec, defaultHost: string, path: string): SshTarget {
+    return sshTarget(this.inv.ssh, spec, defaultHost, path);
   }
 
   /** Names of the services running on a machine, sorted. */

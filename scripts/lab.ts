@@ -14,8 +14,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { loadInventoryOrThrow } from "../model/load";
+import { parseYamlValue, readStackFile } from "../model/stack-file";
 import type { Lab, Machine } from "../model/lab";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -43,8 +44,7 @@ type Raw = Record<string, unknown>;
 type SshFill = (machine: string) => { host: string; hostKey: string } | undefined;
 
 function readInventory(): Raw {
-  const doc = parse(readFileSync(INVENTORY, "utf8"), { uniqueKeys: true }) as { config: Raw };
-  return doc.config;
+  return readStackFile(INVENTORY).config;
 }
 
 /** Every `ssh` block of the inventory, by machine name. */
@@ -238,7 +238,9 @@ export function writeStackConfig(labJsonPath: string, out: string): void {
     readFileSync(labJson.deployKeyPub, "utf8").trim(),
   );
   loadInventoryOrThrow(config); // fail here, clearly, rather than at `pulumi up`
-  const previous = existsSync(out) ? (parse(readFileSync(out, "utf8")) as Raw | null) : null;
+  const previous = existsSync(out)
+    ? (parseYamlValue(readFileSync(out, "utf8"), out) as Raw | null)
+    : null;
   const doc: Raw = {};
   for (const k of ["secretsprovider", "encryptedkey", "encryptionsalt"])
     if (previous?.[k]) doc[k] = previous[k];

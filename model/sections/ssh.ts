@@ -1,5 +1,5 @@
 /** `homelab:ssh` and every host's `ssh`: how the deployer logs in and how sshd is hardened. */
-import { AUTHORIZED_KEY_RE, hostKey, port } from "../formats";
+import { AUTHORIZED_KEY_RE, hostKey, port, shaped } from "../formats";
 import type { SshTarget } from "../lab";
 import { bool, Infer, int, list, object, oneOf, opt, req, str, withoutDefaults } from "../schema";
 
@@ -64,20 +64,22 @@ const sshdOverrideSchema = object(
 
 export const sshSchema = object("How the deployer logs in and how sshd is hardened.", {
   adminUser: req(
-    str({
+    shaped({
       description:
         "The account the deployer logs in as on every SSH host. Commands run through `sudo -n` unless it is root.",
       format: "a Unix user name",
-      check: (v) => (/^[a-z_][a-z0-9_-]{0,31}$/.test(v) ? undefined : "is not a Unix user name"),
+      re: /^[a-z_][a-z0-9_-]{0,31}$/,
+      problem: "is not a Unix user name",
+      fix: "Use the lower-case login name, e.g. root or deploy.",
     }),
   ),
   authorizedKeys: req(
     list(
-      str({
+      shaped({
         description: "An OpenSSH public key line.",
         format: "an OpenSSH public key line (`ssh-ed25519 AAAA... comment`)",
-        check: (v) =>
-          AUTHORIZED_KEY_RE.test(v.trim()) ? undefined : "is not an OpenSSH public key",
+        re: AUTHORIZED_KEY_RE,
+        problem: "is not an OpenSSH public key",
         fix: "Paste the contents of your ~/.ssh/id_ed25519.pub.",
       }),
       {
@@ -134,17 +136,26 @@ export const machineSshSchema = object("How to reach this machine over SSH.", {
 });
 export type MachineSshSpec = Infer<typeof machineSshSchema>;
 
-/** Where and how the deployer connects to one host: its own settings over the global ones. */
+/**
+ * Where and how the deployer connects to one host (declared at config path `path`): its own settings
+ * over the global ones, and for each sshd setting the config path that decided it.
+ */
 export function sshTarget(
   ssh: SshSpec,
   spec: HostSshSpec | MachineSshSpec,
   defaultHost: string,
+  path: string,
 ): SshTarget {
+  const own = spec.sshd ?? {};
+  const sshdFrom = Object.fromEntries(
+    Object.keys(ssh.sshd).map((k) => [k, k in own ? `${path}.ssh.sshd` : "homelab:ssh.sshd"]),
+  ) as Record<keyof SshdSettings, string>;
   return {
     host: spec.host ?? defaultHost,
     port: spec.port ?? ssh.port,
     user: ssh.adminUser,
     hostKey: spec.hostKey?.trim(),
-    sshd: { ...ssh.sshd, ...(spec.sshd ?? {}) },
+    sshd: { ...ssh.sshd, ...own },
+    sshdFrom,
   };
 }

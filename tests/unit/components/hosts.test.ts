@@ -52,6 +52,11 @@ describe("component: LinuxHost", () => {
       kbdInteractiveAuthentication: false,
       permitRootLogin: "prohibit-password",
       hostKeyPinned: true,
+      settingsFrom: {
+        passwordAuthentication: "homelab:ssh.sshd",
+        kbdInteractiveAuthentication: "homelab:ssh.sshd",
+        permitRootLogin: "homelab:ssh.sshd",
+      },
     });
     const spec = sshdUnit(lab, hermes);
     assert.equal(

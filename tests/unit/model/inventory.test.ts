@@ -143,8 +143,14 @@ describe("inventory: valid variants", () => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort();
-  it("covers single node, no Talos and no public services", () => {
-    assert.deepEqual(files, ["no-public.yaml", "no-talos.yaml", "single-node.yaml"]);
+  it("covers single node, no Talos, no public services, empty sections, a non-Talos port 50000", () => {
+    assert.deepEqual(files, [
+      "empty-collections.yaml",
+      "no-public.yaml",
+      "no-talos.yaml",
+      "service-on-talos-port.yaml",
+      "single-node.yaml",
+    ]);
   });
   for (const f of files) {
     it(`${f} loads`, () => {
@@ -162,6 +168,25 @@ describe("inventory: valid variants", () => {
       [],
     );
     assert.equal(lab.cloudflare, undefined);
+  });
+  it("empty-collections.yaml: sections left empty mean none, as absent ones do", () => {
+    const lab = loadInventoryOrThrow(readStackConfig(path.join(dir, "empty-collections.yaml")));
+    assert.deepEqual(
+      [lab.flows, lab.hypervisors, lab.services].map((x) => x.length),
+      [0, 0, 0],
+    );
+    assert.deepEqual(
+      lab.machines.map((m) => m.name),
+      ["pi", "rt"],
+    );
+    // The engine passes a key left empty as "" (checked with pulumi 3.259): the same result.
+    const viaEngine = {
+      ...readStackConfig(path.join(dir, "empty-collections.yaml")),
+      "homelab:flows": "",
+      "homelab:hypervisors": "",
+      "homelab:services": "",
+    };
+    assert.deepEqual(loadInventoryOrThrow(viaEngine), lab);
   });
   it("single-node.yaml is one Talos control plane that also schedules workloads", () => {
     const lab = loadInventoryOrThrow(readStackConfig(path.join(dir, "single-node.yaml")));

@@ -289,7 +289,7 @@ describe("inventory: hypervisor domain type, VM host keys and disks", () => {
     const p = problems([{ set: "homelab:hypervisors.atlas.domainType", value: "xen" }]);
     assert.equal(
       p[0],
-      '  - homelab:hypervisors.atlas.domainType: "xen" is not allowed; expected one of kvm, qemu.',
+      '  - homelab:hypervisors.atlas.domainType: "xen" is not allowed; expected one of kvm, qemu. Use one of those.',
     );
   });
 

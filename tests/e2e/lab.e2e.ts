@@ -197,7 +197,7 @@ describe("lab: idempotent", function () {
     const r = pulumi(UP);
     assert.equal(r.status, 0, r.output.slice(-3000));
     assert.deepEqual(r.steps, []);
-    assert.match(r.output, /133 unchanged/);
+    assert.match(r.output, /154 unchanged/);
     assert.deepEqual(sshCounter.read(), {}, "no remote command ran");
   });
 });

@@ -298,8 +298,13 @@ install_standin() {
     *) die "toolchain/$name reports version '$ver', but the npm SDK requests $name $req (scripts/env.sh); fix one of them" ;;
   esac
   local real="$PULUMI_HOME/plugins/resource-$name-v$req/pulumi-resource-$name"
+  if [ "$ver" != "$req" ] && [ -e "$real" ] && grep -qa 'homelab-iac/toolchain/' "$real"; then
+    # An earlier build of ours installed under the plain version: not a real plugin; replace it.
+    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$req" "$PULUMI_HOME/plugins/resource-$name-v$req".{lock,lastused}
+    say "$name: removed an earlier stand-in installed as v$req"
+  fi
   if [ "$ver" != "$req" ] && [ -e "$real" ]; then
-    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$ver" "$PULUMI_HOME/plugins/resource-$name-v$ver.lock"
+    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$ver" "$PULUMI_HOME/plugins/resource-$name-v$ver".{lock,lastused}
     say "$name: the real plugin v$req is installed in $PULUMI_HOME; the stand-in is not used"
     plugin_notes+=("$name v$req (real)")
     return

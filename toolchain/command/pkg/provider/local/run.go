@@ -1,4 +1,4 @@
-package provider
+package local
 
 import (
 	"context"
@@ -10,84 +10,73 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"homelab-iac/toolchain/command/pkg/provider/common"
+	"homelab-iac/toolchain/kit"
 )
 
-// Environment variable names carrying the previous create/update output (upstream util package).
-const (
-	envPrevStdout = "PULUMI_COMMAND_STDOUT"
-	envPrevStderr = "PULUMI_COMMAND_STDERR"
-)
-
-// commandResult is what a command run produces.
-type commandResult struct {
-	Stdout, Stderr string
-	// local only (assetPaths / archivePaths):
-	Assets  map[string]*resource.Asset // nil when assetPaths is absent
-	Archive *resource.Archive          // nil when archivePaths is absent
-}
-
-// runLocal runs cmd like upstream local.run: through `interpreter` (default /bin/sh -c) with the
+// Run runs cmd like upstream local.run: through `interpreter` (default /bin/sh -c) with the
 // command string as last argument, in `dir` (default: the provider's working directory, which the
 // engine sets to the program directory), with the provider's environment plus `environment`, plus
 // PULUMI_COMMAND_STDOUT/PULUMI_COMMAND_STDERR = prev (when non-empty and addPreviousOutputInEnv is
 // not false), stdin from `stdin` when non-empty. Output is streamed per `logging`. A non-zero exit is
 // an error "<exit status N>: running \"<cmd>\":\n<stdout and stderr interleaved>".
-func runLocal(ctx context.Context, cmd string, in plainValues, prev commandResult) (commandResult, error) {
+func Run(ctx context.Context, cmd string, in kit.Values, prev common.Result) (common.Result, error) {
 	args := []string{"/bin/sh", "-c"}
-	if interp, ok := in.strings("interpreter"); ok && len(interp) > 0 {
+	if interp, ok := in.Strings("interpreter"); ok && len(interp) > 0 {
 		args = interp
 	}
 	args = append(append([]string{}, args...), cmd)
 
 	c := exec.CommandContext(ctx, args[0], args[1:]...)
-	if dir, ok := in.str("dir"); ok {
+	if dir, ok := in.Str("dir"); ok {
 		c.Dir = dir
 	} else {
 		wd, err := os.Getwd()
 		if err != nil {
-			return commandResult{}, err
+			return common.Result{}, err
 		}
 		c.Dir = wd
 	}
 	c.Env = os.Environ()
-	for _, kv := range in.env("environment") {
+	for _, kv := range in.Pairs("environment") {
 		c.Env = append(c.Env, kv[0]+"="+kv[1])
 	}
-	if in.addPreviousOutputInEnv() {
+	if common.AddPreviousOutputInEnv(in) {
 		if prev.Stdout != "" {
-			c.Env = append(c.Env, envPrevStdout+"="+prev.Stdout)
+			c.Env = append(c.Env, common.EnvPrevStdout+"="+prev.Stdout)
 		}
 		if prev.Stderr != "" {
-			c.Env = append(c.Env, envPrevStderr+"="+prev.Stderr)
+			c.Env = append(c.Env, common.EnvPrevStderr+"="+prev.Stderr)
 		}
 	}
-	if stdin, ok := in.str("stdin"); ok && stdin != "" {
+	if stdin, ok := in.Str("stdin"); ok && stdin != "" {
 		c.Stdin = strings.NewReader(stdin)
 	}
 
-	capture, stdout, stderr := newOutputCapture(loggerFrom(ctx), in.logging())
+	capture, stdout, stderr := common.NewOutputCapture(kit.LoggerFrom(ctx), common.Logging(in))
 	c.Stdout, c.Stderr = stdout, stderr
 	err := c.Start()
 	if err == nil {
 		err = c.Wait()
 	}
-	outS, errS, merged := capture.finish()
+	outS, errS, merged := capture.Finish()
 	if err != nil {
-		return commandResult{}, fmt.Errorf("%w: running %q:\n%s", err, cmd, merged)
+		return common.Result{}, fmt.Errorf("%w: running %q:\n%s", err, cmd, merged)
 	}
 
-	res := commandResult{Stdout: outS, Stderr: errS}
-	if globs, ok := in.strings("assetPaths"); ok {
+	res := common.Result{Stdout: outS, Stderr: errS}
+	if globs, ok := in.Strings("assetPaths"); ok {
 		assets, err := globAssets(c.Dir, globs)
 		if err != nil {
-			return commandResult{}, err
+			return common.Result{}, err
 		}
 		res.Assets = assets
 	}
-	if globs, ok := in.strings("archivePaths"); ok {
+	if globs, ok := in.Strings("archivePaths"); ok {
 		assets, err := globAssets(c.Dir, globs)
 		if err != nil {
-			return commandResult{}, err
+			return common.Result{}, err
 		}
 		members := map[string]any{}
 		for p, a := range assets {
@@ -95,7 +84,7 @@ func runLocal(ctx context.Context, cmd string, in plainValues, prev commandResul
 		}
 		archive, err := resource.NewAssetArchive(members)
 		if err != nil {
-			return commandResult{}, err
+			return common.Result{}, err
 		}
 		res.Archive = archive
 	}

@@ -1,35 +1,36 @@
-package provider
+package common
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+
+	"homelab-iac/toolchain/kit"
 )
 
-// Logger sends messages about one resource operation to the engine.
-//
-//   - Status: an ephemeral status message (the "Info" column of the progress display; not part of
-//     the final diagnostics). The upstream provider streams command output line by line this way
-//     (util.LogOutput → ctx.LogStatus(diag.Info, line)) and reports dial retries the same way.
-//   - Log: a persistent diagnostic (used for warnings and errors, like upstream's logger).
-type Logger interface {
-	Status(sev diag.Severity, msg string)
-	Log(sev diag.Severity, msg string)
+// LoggingMode is the `logging` input (enum stdout|stderr|stdoutAndStderr|none); absent = both.
+type LoggingMode string
+
+// Logging is the logging mode of the (plain) inputs.
+func Logging(in kit.Values) LoggingMode {
+	s, _ := in.Str("logging")
+	return LoggingMode(s)
 }
 
-type nopLogger struct{}
+func (l LoggingMode) stdout() bool { return l == "" || l == "stdout" || l == "stdoutAndStderr" }
+func (l LoggingMode) stderr() bool { return l == "" || l == "stderr" || l == "stdoutAndStderr" }
 
-func (nopLogger) Status(diag.Severity, string) {}
-func (nopLogger) Log(diag.Severity, string)    {}
+// AddPreviousOutputInEnv: absent means true (upstream: `AddPreviousOutputInEnv == nil || *it`).
+func AddPreviousOutputInEnv(in kit.Values) bool { return in.BoolOr("addPreviousOutputInEnv", true) }
 
 // streamLines copies r to the logger's status stream line by line until r hits EOF. Unlike a
-// bufio.Scanner it never stops early on a long line (which would block the writers).
-func streamLines(r io.Reader, lg Logger, done chan<- struct{}) {
+// bufio.Scanner it never stops early on a long line (which would block the writers). Status is
+// what upstream uses (util.LogOutput → ctx.LogStatus(diag.Info, line)).
+func streamLines(r io.Reader, lg kit.Logger, done chan<- struct{}) {
 	defer close(done)
 	br := bufio.NewReaderSize(r, 64*1024)
 	for {
@@ -58,9 +59,9 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// outputCapture collects a process's stdout, stderr and their interleaving, and streams the
+// OutputCapture collects a process's stdout, stderr and their interleaving, and streams the
 // selected streams to the logger.
-type outputCapture struct {
+type OutputCapture struct {
 	mu                     sync.Mutex
 	stdout, stderr, merged strings.Builder
 	pr                     *io.PipeReader
@@ -68,8 +69,9 @@ type outputCapture struct {
 	done                   chan struct{}
 }
 
-func newOutputCapture(lg Logger, mode loggingMode) (*outputCapture, io.Writer, io.Writer) {
-	c := &outputCapture{done: make(chan struct{})}
+// NewOutputCapture returns the capture and the writers to use as the process's stdout and stderr.
+func NewOutputCapture(lg kit.Logger, mode LoggingMode) (*OutputCapture, io.Writer, io.Writer) {
+	c := &OutputCapture{done: make(chan struct{})}
 	c.pr, c.pw = io.Pipe()
 	go streamLines(c.pr, lg, c.done)
 	mk := func(own *strings.Builder, log bool) io.Writer {
@@ -84,7 +86,7 @@ func newOutputCapture(lg Logger, mode loggingMode) (*outputCapture, io.Writer, i
 
 // lockedLogWriter writes to the logging pipe; the pipe itself is safe for concurrent writers but
 // interleaving of partial lines is avoided by holding the capture lock.
-type lockedLogWriter struct{ c *outputCapture }
+type lockedLogWriter struct{ c *OutputCapture }
 
 func (l lockedLogWriter) Write(p []byte) (int, error) {
 	l.c.mu.Lock()
@@ -92,26 +94,12 @@ func (l lockedLogWriter) Write(p []byte) (int, error) {
 	return l.c.pw.Write(p)
 }
 
-// finish waits until everything written has been logged and returns stdout, stderr (each with one
+// Finish waits until everything written has been logged and returns stdout, stderr (each with one
 // trailing newline removed, like upstream) and the merged output (for error messages).
-func (c *outputCapture) finish() (string, string, string) {
+func (c *OutputCapture) Finish() (string, string, string) {
 	_ = c.pw.Close()
 	<-c.done
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return strings.TrimSuffix(c.stdout.String(), "\n"), strings.TrimSuffix(c.stderr.String(), "\n"), c.merged.String()
-}
-
-// ctxLogger lets code deep in the call chain find the operation's logger.
-type ctxLoggerKey struct{}
-
-func withLogger(ctx context.Context, lg Logger) context.Context {
-	return context.WithValue(ctx, ctxLoggerKey{}, lg)
-}
-
-func loggerFrom(ctx context.Context) Logger {
-	if lg, ok := ctx.Value(ctxLoggerKey{}).(Logger); ok && lg != nil {
-		return lg
-	}
-	return nopLogger{}
 }

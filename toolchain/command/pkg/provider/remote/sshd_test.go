@@ -1,4 +1,4 @@
-package provider
+package remote_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package provider
+package remote
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"github.com/pkg/sftp"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"homelab-iac/toolchain/kit"
 )
 
 // copySource is the decoded `source` input of CopyToRemote.
@@ -24,7 +26,7 @@ type copySource struct {
 }
 
 func sourceOf(v resource.PropertyValue) (copySource, error) {
-	v = unsecret(v)
+	v = kit.Unsecret(v)
 	switch {
 	case v.IsAsset():
 		a := v.AssetValue()
@@ -59,16 +61,16 @@ func sourceOf(v resource.PropertyValue) (copySource, error) {
 //
 // Directories are copied recursively, overwriting existing files; archives such as .tgz are copied
 // as files, not unpacked. File modes are not preserved (new files get the server's default).
-func copyToRemote(ctx context.Context, in plainValues, rawSource resource.PropertyValue) error {
+func copyToRemote(ctx context.Context, in kit.Values, rawSource resource.PropertyValue) error {
 	src, err := sourceOf(rawSource)
 	if err != nil {
 		return err
 	}
-	dest, _ := in.str("remotePath")
+	dest, _ := in.Str("remotePath")
 	if dest == "" {
 		return errors.New("remotePath is required")
 	}
-	conn, ok := in.object("connection")
+	conn, ok := in.Object("connection")
 	if !ok {
 		return errors.New("connection is required")
 	}
@@ -76,7 +78,7 @@ func copyToRemote(ctx context.Context, in plainValues, rawSource resource.Proper
 	if err != nil {
 		return err
 	}
-	lg := loggerFrom(ctx)
+	lg := kit.LoggerFrom(ctx)
 	if src.IsText {
 		lg.Log(diag.Debug, fmt.Sprintf("Creating file: %s:%s from text asset", target.Host, dest))
 	} else {

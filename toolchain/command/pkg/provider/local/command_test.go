@@ -1,53 +1,32 @@
-package provider
+package local_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"homelab-iac/toolchain/command/pkg/provider/common"
+	"homelab-iac/toolchain/command/pkg/provider/local"
+	"homelab-iac/toolchain/kit"
 )
-
-func writeFile(t *testing.T, p, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-func removeFile(p string) error { return os.Remove(p) }
 
 func TestLocalCommandLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log")
 	r := newTestResource(t, LocalCommandType, "cmd")
-	in := r.checked(props(
+	in := r.Checked(props(
 		"create", `echo "create prev=[$PULUMI_COMMAND_STDOUT]" >> `+log+`; echo out1; echo err1 >&2`,
 		"delete", `echo "delete prev=[$PULUMI_COMMAND_STDOUT/$PULUMI_COMMAND_STDERR]" >> `+log,
 		"environment", obj("GREETING", secret(str("hi"))),
 		"dir", dir,
 	))
-	outs, err := r.create(in, false)
+	outs, err := r.Create(in, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +36,8 @@ func TestLocalCommandLifecycle(t *testing.T) {
 	if got := stringOut(t, outs, "stderr"); got != "err1" {
 		t.Errorf("stderr = %q", got)
 	}
-	if !strings.HasPrefix(r.id, "cmd") || len(r.id) != len("cmd")+8 {
-		t.Errorf("id %q is not <name><8 hex>", r.id)
+	if !strings.HasPrefix(r.ID, "cmd") || len(r.ID) != len("cmd")+8 {
+		t.Errorf("id %q is not <name><8 hex>", r.ID)
 	}
 	// A secret input stays secret in the mirrored output; stdout is not made secret.
 	if env := outs["environment"].ObjectValue(); !env["GREETING"].IsSecret() {
@@ -66,12 +45,12 @@ func TestLocalCommandLifecycle(t *testing.T) {
 	}
 
 	// update not set: create runs again, seeing the previous stdout.
-	news := r.checked(props(
+	news := r.Checked(props(
 		"create", `echo "create prev=[$PULUMI_COMMAND_STDOUT]" >> `+log+`; echo out2`,
 		"delete", `echo "delete prev=[$PULUMI_COMMAND_STDOUT/$PULUMI_COMMAND_STDERR]" >> `+log,
 		"dir", dir,
 	))
-	outs, err = r.update(news, false)
+	outs, err = r.Update(news, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +60,7 @@ func TestLocalCommandLifecycle(t *testing.T) {
 	if got := stringOut(t, outs, "stderr"); got != "" {
 		t.Errorf("after update stderr = %q", got)
 	}
-	if err := r.delete(); err != nil {
+	if err := r.Delete(); err != nil {
 		t.Fatal(err)
 	}
 	want := "create prev=[]\ncreate prev=[out1]\ndelete prev=[out2/]\n"
@@ -93,10 +72,10 @@ func TestLocalCommandLifecycle(t *testing.T) {
 func TestLocalCommandUpdateCommandAndNoPrevEnv(t *testing.T) {
 	dir := t.TempDir()
 	r := newTestResource(t, LocalCommandType, "cmd")
-	if _, err := r.create(r.checked(props("create", "echo created", "dir", dir)), false); err != nil {
+	if _, err := r.Create(r.Checked(props("create", "echo created", "dir", dir)), false); err != nil {
 		t.Fatal(err)
 	}
-	outs, err := r.update(r.checked(props("create", "echo created", "update", `echo "updated [$PULUMI_COMMAND_STDOUT]"`,
+	outs, err := r.Update(r.Checked(props("create", "echo created", "update", `echo "updated [$PULUMI_COMMAND_STDOUT]"`,
 		"addPreviousOutputInEnv", false, "dir", dir)), false)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +87,7 @@ func TestLocalCommandUpdateCommandAndNoPrevEnv(t *testing.T) {
 
 func TestLocalCommandFailureIncludesOutput(t *testing.T) {
 	r := newTestResource(t, LocalCommandType, "cmd")
-	_, err := r.create(r.checked(props("create", "echo some context; echo the reason >&2; exit 3")), false)
+	_, err := r.Create(r.Checked(props("create", "echo some context; echo the reason >&2; exit 3")), false)
 	if err == nil {
 		t.Fatal("a failing command must fail the create")
 	}
@@ -122,7 +101,7 @@ func TestLocalCommandFailureIncludesOutput(t *testing.T) {
 func TestLocalCommandInterpreterStdinAndAssets(t *testing.T) {
 	dir := t.TempDir()
 	r := newTestResource(t, LocalCommandType, "cmd")
-	in := r.checked(props(
+	in := r.Checked(props(
 		"interpreter", arr("/bin/bash", "-c"),
 		"create", `read x; echo "got $x"; mkdir -p out/sub; echo a > out/a.txt; echo b > out/sub/b.txt; echo s > out/secret.txt`,
 		"stdin", "line",
@@ -130,7 +109,7 @@ func TestLocalCommandInterpreterStdinAndAssets(t *testing.T) {
 		"assetPaths", arr("out/**.txt", "!**secret.*"),
 		"archivePaths", arr("out/*.txt"),
 	))
-	outs, err := r.create(in, false)
+	outs, err := r.Create(in, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +162,7 @@ func TestLoggingModesStreamSelectedOutput(t *testing.T) {
 		if mode != "" {
 			in["logging"] = str(mode)
 		}
-		res, err := runLocal(withLogger(context.Background(), lg), "echo o1; sleep 0.05; echo e1 >&2", plain(in), commandResult{})
+		res, err := local.Run(kit.WithLogger(context.Background(), lg), "echo o1; sleep 0.05; echo e1 >&2", kit.Plain(in), common.Result{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,14 +175,3 @@ func TestLoggingModesStreamSelectedOutput(t *testing.T) {
 	}
 }
 
-func TestPreviewDoesNotDial(t *testing.T) {
-	r := newTestResource(t, RemoteCommandType, "remote")
-	start := time.Now()
-	outs, err := r.create(r.checked(props("connection", obj("host", "127.0.0.1", "port", 1), "create", "true")), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if time.Since(start) > time.Second || !outs["stdout"].IsComputed() {
-		t.Errorf("preview must not connect and must return unknown stdout: %v", outs)
-	}
-}

@@ -1,4 +1,4 @@
-package provider
+package remote_test
 
 import (
 	"net"
@@ -32,7 +32,7 @@ func fingerprint(t *testing.T, authorized string) string {
 func TestRemoteCommandRunsAndCapturesOutput(t *testing.T) {
 	sshd := startSSHD(t)
 	r := newTestResource(t, RemoteCommandType, "remote")
-	outs, err := r.create(r.checked(props(
+	outs, err := r.Create(r.Checked(props(
 		"connection", sshd.connection(),
 		"create", `echo "hello from $(id -un) $TEST_GREETING"; echo "to stderr" >&2`,
 		"environment", obj("TEST_GREETING", "hi"),
@@ -54,7 +54,7 @@ func TestRemoteCommandRunsAndCapturesOutput(t *testing.T) {
 func TestRemoteCommandPinnedECDSAKeyAlsoWorks(t *testing.T) {
 	sshd := startSSHD(t)
 	r := newTestResource(t, RemoteCommandType, "remote")
-	outs, err := r.create(r.checked(props(
+	outs, err := r.Create(r.Checked(props(
 		"connection", sshd.connection("hostKey", sshd.HostKeyECDSA),
 		"create", "echo ok",
 	)), false)
@@ -72,7 +72,7 @@ func TestRemoteCommandWrongHostKeyRefused(t *testing.T) {
 	marker := filepath.Join(dir, "ran")
 	r := newTestResource(t, RemoteCommandType, "remote")
 	start := time.Now()
-	_, err := r.create(r.checked(props(
+	_, err := r.Create(r.Checked(props(
 		"connection", sshd.connection("hostKey", sshd.OtherKey),
 		"create", "touch "+marker,
 	)), false)
@@ -100,7 +100,7 @@ func TestRemoteUnreachableFailsAfterBoundedRetries(t *testing.T) {
 	}
 	r := newTestResource(t, RemoteCommandType, "remote")
 	start := time.Now()
-	_, err = r.create(r.checked(props(
+	_, err = r.Create(r.Checked(props(
 		"connection", obj("host", "127.0.0.1", "port", port, "dialErrorLimit", 3, "perDialTimeout", 1),
 		"create", "true",
 	)), false)
@@ -128,7 +128,7 @@ func TestRemoteDialTimeoutPerAttempt(t *testing.T) {
 	defer l.Close()
 	r := newTestResource(t, RemoteCommandType, "remote")
 	start := time.Now()
-	_, err = r.create(r.checked(props(
+	_, err = r.Create(r.Checked(props(
 		"connection", obj("host", "127.0.0.1", "port", l.port, "dialErrorLimit", 1, "perDialTimeout", 1),
 		"create", "true",
 	)), false)
@@ -147,11 +147,11 @@ func TestRemoteUpdateAndDeleteSeePreviousOutput(t *testing.T) {
 	log := filepath.Join(dir, "log")
 	r := newTestResource(t, RemoteCommandType, "remote")
 	conn := sshd.connection()
-	if _, err := r.create(r.checked(props("connection", conn, "create", "echo first",
+	if _, err := r.Create(r.Checked(props("connection", conn, "create", "echo first",
 		"delete", `echo "delete saw [$PULUMI_COMMAND_STDOUT]" >> `+log)), false); err != nil {
 		t.Fatal(err)
 	}
-	outs, err := r.update(r.checked(props("connection", conn, "create", "echo first",
+	outs, err := r.Update(r.Checked(props("connection", conn, "create", "echo first",
 		"update", `echo "second after [$PULUMI_COMMAND_STDOUT]"`,
 		"delete", `echo "delete saw [$PULUMI_COMMAND_STDOUT]" >> `+log)), false)
 	if err != nil {
@@ -160,7 +160,7 @@ func TestRemoteUpdateAndDeleteSeePreviousOutput(t *testing.T) {
 	if got := stringOut(t, outs, "stdout"); got != "second after [first]" {
 		t.Errorf("update stdout = %q", got)
 	}
-	if err := r.delete(); err != nil {
+	if err := r.Delete(); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, log); got != "delete saw [second after [first]]\n" {
@@ -171,7 +171,7 @@ func TestRemoteUpdateAndDeleteSeePreviousOutput(t *testing.T) {
 func TestRemoteEnvironmentRefusedIsAnError(t *testing.T) {
 	sshd := startSSHD(t)
 	r := newTestResource(t, RemoteCommandType, "remote")
-	_, err := r.create(r.checked(props("connection", sshd.connection(), "create", "true",
+	_, err := r.Create(r.Checked(props("connection", sshd.connection(), "create", "true",
 		"environment", obj("NOT_ACCEPTED", "x"))), false)
 	if err == nil || !strings.Contains(err.Error(), `could not set environment variable "NOT_ACCEPTED"`) {
 		t.Fatalf("err = %v", err)
@@ -181,7 +181,7 @@ func TestRemoteEnvironmentRefusedIsAnError(t *testing.T) {
 func TestRemoteCommandFailureIncludesOutput(t *testing.T) {
 	sshd := startSSHD(t)
 	r := newTestResource(t, RemoteCommandType, "remote")
-	_, err := r.create(r.checked(props("connection", sshd.connection(),
+	_, err := r.Create(r.Checked(props("connection", sshd.connection(),
 		"create", "echo progress; echo boom >&2; exit 7")), false)
 	if err == nil {
 		t.Fatal("expected failure")
@@ -205,21 +205,21 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 	fileAsset, _ := resource.NewPathAsset(filepath.Join(local, "file.txt"))
 	r := newTestResource(t, CopyToRemoteType, "cpfile")
 	dest := filepath.Join(remote, "etc", "app", "file.conf")
-	if _, err := r.create(r.checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset),
+	if _, err := r.Create(r.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset),
 		"remotePath", dest)), false); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, dest); got != "file content\n" {
 		t.Errorf("copied file = %q", got)
 	}
-	if len(r.id) != 8 {
-		t.Errorf("CopyToRemote id %q is not 8 hex chars", r.id)
+	if len(r.ID) != 8 {
+		t.Errorf("CopyToRemote id %q is not 8 hex chars", r.ID)
 	}
 
 	// Changing the file content changes the hash: Update copies again.
 	writeFile(t, filepath.Join(local, "file.txt"), "new content\n")
 	fileAsset2, _ := resource.NewPathAsset(filepath.Join(local, "file.txt"))
-	if _, err := r.update(r.checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset2),
+	if _, err := r.Update(r.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset2),
 		"remotePath", dest)), false); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 
 	// FileAsset onto an existing directory: copied into it.
 	r2 := newTestResource(t, CopyToRemoteType, "cpintodir")
-	if _, err := r2.create(r2.checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset2),
+	if _, err := r2.Create(r2.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(fileAsset2),
 		"remotePath", remote)), false); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 	// StringAsset.
 	text, _ := resource.NewTextAsset("from text\n")
 	r3 := newTestResource(t, CopyToRemoteType, "cptext")
-	if _, err := r3.create(r3.checked(props("connection", sshd.connection(), "source", resource.NewProperty(text),
+	if _, err := r3.Create(r3.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(text),
 		"remotePath", filepath.Join(remote, "text.txt"))), false); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 	// Directory archive without trailing slash: copied as remotePath/tree.
 	dirArchive, _ := resource.NewPathArchive(filepath.Join(local, "tree"))
 	r4 := newTestResource(t, CopyToRemoteType, "cpdir")
-	if _, err := r4.create(r4.checked(props("connection", sshd.connection(), "source", resource.NewProperty(dirArchive),
+	if _, err := r4.Create(r4.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(dirArchive),
 		"remotePath", filepath.Join(remote, "deploy"))), false); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 	// Directory archive with trailing slash: its entries go directly into remotePath.
 	slashArchive, _ := resource.NewPathArchive(filepath.Join(local, "tree") + "/")
 	r5 := newTestResource(t, CopyToRemoteType, "cpdirslash")
-	if _, err := r5.create(r5.checked(props("connection", sshd.connection(), "source", resource.NewProperty(slashArchive),
+	if _, err := r5.Create(r5.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(slashArchive),
 		"remotePath", filepath.Join(remote, "flat"))), false); err != nil {
 		t.Fatal(err)
 	}
@@ -275,14 +275,14 @@ func TestCopyToRemoteFileTextAndDirectory(t *testing.T) {
 
 	// A directory onto an existing file fails.
 	r6 := newTestResource(t, CopyToRemoteType, "cpdirtofile")
-	_, err := r6.create(r6.checked(props("connection", sshd.connection(), "source", resource.NewProperty(dirArchive),
+	_, err := r6.Create(r6.Checked(props("connection", sshd.connection(), "source", resource.NewProperty(dirArchive),
 		"remotePath", dest)), false)
 	if err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("dir onto file: err = %v", err)
 	}
 
 	// Deleting a CopyToRemote leaves the remote files alone (upstream behaviour).
-	if err := r.delete(); err != nil {
+	if err := r.Delete(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dest); err != nil {
@@ -333,7 +333,7 @@ func TestRemoteCommandThroughProxy(t *testing.T) {
 	proxy := obj("host", "127.0.0.1", "port", sshd.Port, "privateKey", secret(str(sshd.UserKeyPEM)),
 		"hostKey", sshd.HostKeyEd25519)
 	r := newTestResource(t, RemoteCommandType, "viaproxy")
-	outs, err := r.create(r.checked(props(
+	outs, err := r.Create(r.Checked(props(
 		"connection", sshd.connection("proxy", proxy),
 		"create", `echo "via $SSH_CONNECTION"`,
 	)), false)
@@ -347,8 +347,20 @@ func TestRemoteCommandThroughProxy(t *testing.T) {
 	// A wrong pin on the bastion is refused with a "proxy:" error.
 	bad := obj("host", "127.0.0.1", "port", sshd.Port, "privateKey", secret(str(sshd.UserKeyPEM)), "hostKey", sshd.OtherKey)
 	r2 := newTestResource(t, RemoteCommandType, "badproxy")
-	_, err = r2.create(r2.checked(props("connection", sshd.connection("proxy", bad), "create", "true")), false)
+	_, err = r2.Create(r2.Checked(props("connection", sshd.connection("proxy", bad), "create", "true")), false)
 	if err == nil || !strings.Contains(err.Error(), "proxy:") || !strings.Contains(err.Error(), "host key mismatch") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPreviewDoesNotDial(t *testing.T) {
+	r := newTestResource(t, RemoteCommandType, "remote")
+	start := time.Now()
+	outs, err := r.Create(r.Checked(props("connection", obj("host", "127.0.0.1", "port", 1), "create", "true")), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > time.Second || !outs["stdout"].IsComputed() {
+		t.Errorf("preview must not connect and must return unknown stdout: %v", outs)
 	}
 }

@@ -1,4 +1,4 @@
-package provider
+package remote
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/retry"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"homelab-iac/toolchain/kit"
 )
 
 // sshTarget is a decoded connection (or connection.proxy) input.
@@ -35,31 +37,31 @@ type sshTarget struct {
 func (t *sshTarget) endpoint() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
 
 // parseTarget decodes a (checked, hence defaulted) connection object.
-func parseTarget(p plainValues) (*sshTarget, error) {
+func parseTarget(p kit.Values) (*sshTarget, error) {
 	t := &sshTarget{User: "root", Port: 22, DialErrorLimit: 10, PerDialTimeout: 15}
-	host, ok := p.str("host")
+	host, ok := p.Str("host")
 	if !ok || host == "" {
 		return nil, errors.New("connection.host is required")
 	}
 	t.Host = host
-	if u, ok := p.str("user"); ok {
+	if u, ok := p.Str("user"); ok {
 		t.User = u
 	}
-	if n, ok := p.num("port"); ok {
+	if n, ok := p.Num("port"); ok {
 		t.Port = int(n)
 	}
-	if n, ok := p.num("dialErrorLimit"); ok {
+	if n, ok := p.Num("dialErrorLimit"); ok {
 		t.DialErrorLimit = int(n)
 	}
-	if n, ok := p.num("perDialTimeout"); ok {
+	if n, ok := p.Num("perDialTimeout"); ok {
 		t.PerDialTimeout = int(n)
 	}
-	t.Password = p.strPtr("password")
-	t.PrivateKey = p.strPtr("privateKey")
-	t.PrivateKeyPassword = p.strPtr("privateKeyPassword")
-	t.AgentSocketPath = p.strPtr("agentSocketPath")
-	t.HostKey = p.strPtr("hostKey")
-	if px, ok := p.object("proxy"); ok {
+	t.Password = p.StrPtr("password")
+	t.PrivateKey = p.StrPtr("privateKey")
+	t.PrivateKeyPassword = p.StrPtr("privateKeyPassword")
+	t.AgentSocketPath = p.StrPtr("agentSocketPath")
+	t.HostKey = p.StrPtr("hostKey")
+	if px, ok := p.Object("proxy"); ok {
 		proxy, err := parseTarget(px)
 		if err != nil {
 			return nil, fmt.Errorf("proxy: %w", err)
@@ -248,7 +250,7 @@ func dialWithRetry[T any](ctx context.Context, what string, limit int, f func() 
 			if limit > -1 {
 				lim = strconv.Itoa(limit)
 			}
-			loggerFrom(ctx).Status(diag.Info, fmt.Sprintf("%s %d/%s failed: retrying", what, attempts, lim))
+			kit.LoggerFrom(ctx).Status(diag.Info, fmt.Sprintf("%s %d/%s failed: retrying", what, attempts, lim))
 			return false, nil, nil
 		},
 	})

@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"context"
@@ -8,11 +8,13 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	kt "homelab-iac/toolchain/kit/kittest"
 )
 
 func TestCheckAppliesConnectionDefaultsAndKeepsSecrets(t *testing.T) {
 	r := newTestResource(t, RemoteCommandType, "cmd")
-	in := r.checked(props(
+	in := r.Checked(props(
 		"connection", secret(obj("host", "10.0.0.5", "privateKey", "KEY", "bogus", "x",
 			"proxy", obj("host", "bastion"))),
 		"create", "echo hi",
@@ -51,7 +53,7 @@ func TestCheckAppliesConnectionDefaultsAndKeepsSecrets(t *testing.T) {
 
 func TestCheckKeepsExplicitValuesAndUnknowns(t *testing.T) {
 	r := newTestResource(t, RemoteCommandType, "cmd")
-	in := r.checked(props(
+	in := r.Checked(props(
 		"connection", obj("host", "h", "user", "admin", "port", 2222, "dialErrorLimit", -1, "perDialTimeout", 0),
 		"create", resource.MakeComputed(str("")),
 	))
@@ -82,7 +84,7 @@ func TestCheckFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := newTestResource(t, c.typ, "x")
-		_, failures := r.check(c.news)
+		_, failures := r.Check(c.news)
 		var got []string
 		for _, f := range failures {
 			got = append(got, f.GetProperty())
@@ -102,33 +104,27 @@ func TestCheckCopySourceKinds(t *testing.T) {
 	arch, _ := resource.NewPathArchive(dir)
 	assetArchive, _ := resource.NewAssetArchive(map[string]any{"a": text})
 	for _, ok := range []resource.PropertyValue{resource.NewProperty(text), resource.NewProperty(file), resource.NewProperty(arch)} {
-		if _, f := r.check(props("connection", obj("host", "h"), "remotePath", "/x", "source", ok)); len(f) > 0 {
+		if _, f := r.Check(props("connection", obj("host", "h"), "remotePath", "/x", "source", ok)); len(f) > 0 {
 			t.Errorf("source %v refused: %v", ok, f)
 		}
 	}
-	_, f := r.check(props("connection", obj("host", "h"), "remotePath", "/x", "source", resource.NewProperty(assetArchive)))
+	_, f := r.Check(props("connection", obj("host", "h"), "remotePath", "/x", "source", resource.NewProperty(assetArchive)))
 	if len(f) != 1 || f[0].GetProperty() != "archive" || !strings.Contains(f[0].GetReason(), "path") {
 		t.Errorf("AssetArchive source must be refused like upstream (archive must be a path), got %v", f)
 	}
 }
 
 // oldState builds a plausible old state: checked inputs + outputs.
-func stateOf(t *testing.T, typ string, inputs resource.PropertyMap) *testResource {
+func stateOf(t *testing.T, typ string, inputs resource.PropertyMap) *kt.Resource {
 	r := newTestResource(t, typ, "res")
-	r.id = "res1234"
-	r.outs = r.checked(inputs).Copy()
-	r.outs["stdout"] = str("old out")
-	r.outs["stderr"] = str("")
+	r.ID = "res1234"
+	r.Outs = r.Checked(inputs).Copy()
+	r.Outs["stdout"] = str("old out")
+	r.Outs["stderr"] = str("")
 	return r
 }
 
-func kinds(resp *pulumirpc.DiffResponse) map[string]string {
-	out := map[string]string{}
-	for k, v := range resp.GetDetailedDiff() {
-		out[k] = v.GetKind().String()
-	}
-	return out
-}
+var kinds = kt.Kinds
 
 func TestDiffRules(t *testing.T) {
 	conn := secret(obj("host", "h", "privateKey", "KEY"))
@@ -170,8 +166,8 @@ func TestDiffRules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := stateOf(t, RemoteCommandType, base)
-			news := r.checked(c.news)
-			resp := r.diff(news)
+			news := r.Checked(c.news)
+			resp := r.Diff(news)
 			if resp.GetChanges() != c.want.changes {
 				t.Errorf("changes = %v, want %v", resp.GetChanges(), c.want.changes)
 			}
@@ -191,7 +187,7 @@ func TestDiffRules(t *testing.T) {
 func TestDiffTriggersAddedIsReplace(t *testing.T) {
 	base := props("create", "echo a")
 	r := stateOf(t, LocalCommandType, base)
-	resp := r.diff(r.checked(with(base, "triggers", arr("x"))))
+	resp := r.Diff(r.Checked(with(base, "triggers", arr("x"))))
 	if !reflect.DeepEqual(resp.GetReplaces(), []string{"triggers"}) || kinds(resp)["triggers"] != "ADD_REPLACE" {
 		t.Errorf("adding triggers must replace: %v", resp)
 	}
@@ -204,14 +200,14 @@ func TestDiffCopyToRemoteSourceContent(t *testing.T) {
 	a1, _ := resource.NewPathAsset(p)
 	base := props("connection", obj("host", "h"), "remotePath", "/tmp/x", "source", resource.NewProperty(a1))
 	r := stateOf(t, CopyToRemoteType, base)
-	delete(r.outs, "stdout")
-	delete(r.outs, "stderr")
-	if resp := r.diff(r.checked(base)); resp.GetChanges() != pulumirpc.DiffResponse_DIFF_NONE {
+	delete(r.Outs, "stdout")
+	delete(r.Outs, "stderr")
+	if resp := r.Diff(r.Checked(base)); resp.GetChanges() != pulumirpc.DiffResponse_DIFF_NONE {
 		t.Errorf("unchanged file asset diffs: %v", resp)
 	}
 	writeFile(t, p, "two")
 	a2, _ := resource.NewPathAsset(p)
-	resp := r.diff(r.checked(with(base, "source", resource.NewProperty(a2))))
+	resp := r.Diff(r.Checked(with(base, "source", resource.NewProperty(a2))))
 	if resp.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME || kinds(resp)["source"] != "UPDATE" || len(resp.GetReplaces()) != 0 {
 		t.Errorf("changed file content must be an in-place update of source: %v", resp)
 	}
@@ -220,8 +216,8 @@ func TestDiffCopyToRemoteSourceContent(t *testing.T) {
 func TestPreviewMarksOutputsUnknownWithoutRunning(t *testing.T) {
 	dir := t.TempDir()
 	r := newTestResource(t, LocalCommandType, "cmd")
-	in := r.checked(props("create", "touch "+dir+"/ran"))
-	outs, err := r.create(in, true)
+	in := r.Checked(props("create", "touch "+dir+"/ran"))
+	outs, err := r.Create(in, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +230,7 @@ func TestPreviewMarksOutputsUnknownWithoutRunning(t *testing.T) {
 	if fileExists(dir + "/ran") {
 		t.Fatalf("preview create ran the command")
 	}
-	if _, err := r.create(in, false); err != nil {
+	if _, err := r.Create(in, false); err != nil {
 		t.Fatal(err)
 	}
 	if !fileExists(dir + "/ran") {
@@ -243,16 +239,16 @@ func TestPreviewMarksOutputsUnknownWithoutRunning(t *testing.T) {
 	_ = removeFile(dir + "/ran")
 	// infer's rule: only inputs present in the old state count as changed; a newly added
 	// input (here: update) leaves the old stdout known in the preview.
-	news := r.checked(props("create", "touch "+dir+"/ran", "update", "touch "+dir+"/updated"))
-	outs, err = r.update(news, true)
+	news := r.Checked(props("create", "touch "+dir+"/ran", "update", "touch "+dir+"/updated"))
+	outs, err = r.Update(news, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if outs["stdout"].IsComputed() {
 		t.Errorf("preview update adding a new input: stdout must stay known: %v", outs)
 	}
-	news = r.checked(props("create", "touch "+dir+"/ran2", "update", "touch "+dir+"/updated"))
-	outs, err = r.update(news, true)
+	news = r.Checked(props("create", "touch "+dir+"/ran2", "update", "touch "+dir+"/updated"))
+	outs, err = r.Update(news, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,46 +263,13 @@ func TestPreviewMarksOutputsUnknownWithoutRunning(t *testing.T) {
 func TestReadReturnsStateUnchanged(t *testing.T) {
 	r := newTestResource(t, LocalCommandType, "cmd")
 	state := props("create", "x", "stdout", "out", "stderr", "")
-	resp, err := r.s.Read(context.Background(), &pulumirpc.ReadRequest{
-		Urn: r.urn, Id: "id1", Properties: mustMarshal(t, state, false), Inputs: mustMarshal(t, props("create", "x"), false),
+	resp, err := r.S.Read(context.Background(), &pulumirpc.ReadRequest{
+		Urn: r.URN, Id: "id1", Properties: kt.Marshal(t, state, false), Inputs: kt.Marshal(t, props("create", "x"), false),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetId() != "id1" || !mustUnmarshal(t, resp.GetProperties()).DeepEquals(state) {
+	if resp.GetId() != "id1" || !kt.Unmarshal(t, resp.GetProperties()).DeepEquals(state) {
 		t.Errorf("Read changed the state: %v", resp)
 	}
-}
-
-func TestGlob(t *testing.T) {
-	cases := []struct {
-		glob, path string
-		want       bool
-	}{
-		{"*.txt", "a.txt", true}, {"*.txt", "d/a.txt", false}, {"**.txt", "d/a.txt", true},
-		{"assets/**", "assets/logos/logo.svg", true}, {"src/**.js", "src/index.js", true},
-		{"**secret.*", "src/secret.js", true}, {"?.md", "a.md", true}, {"{a,b}.c", "b.c", true},
-		{"[!a]x", "bx", true}, {"[!a]x", "ax", false},
-	}
-	for _, c := range cases {
-		m, err := compileGlob(c.glob)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := m(c.path); got != c.want {
-			t.Errorf("glob %q on %q = %v, want %v", c.glob, c.path, got, c.want)
-		}
-	}
-}
-
-func with(m resource.PropertyMap, k string, v resource.PropertyValue) resource.PropertyMap {
-	out := m.Copy()
-	out[resource.PropertyKey(k)] = v
-	return out
-}
-
-func without(m resource.PropertyMap, k string) resource.PropertyMap {
-	out := m.Copy()
-	delete(out, resource.PropertyKey(k))
-	return out
 }

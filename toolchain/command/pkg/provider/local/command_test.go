@@ -2,11 +2,15 @@ package local_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -175,3 +179,51 @@ func TestLoggingModesStreamSelectedOutput(t *testing.T) {
 	}
 }
 
+// A cancelled command (the engine's Cancel, or the engine dying) ends with everything it started.
+func TestCancelKillsTheWholeProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := local.Run(ctx, "sleep 300 & echo $! > "+pidFile+"; wait", kit.Plain(props()), common.Result{})
+		done <- err
+	}()
+	var pid int
+	for i := 0; i < 100 && pid == 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if b, err := os.ReadFile(pidFile); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+	}
+	if pid == 0 {
+		t.Fatal("the command did not start its background sleep")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled command must fail")
+		}
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the cancelled command did not return within 10 s: its child %d still holds its output", pid)
+	}
+	for i := 0; i < 40 && running(pid); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if running(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the command's child %d survived the cancellation", pid)
+	}
+}
+
+// running reports whether pid is a live process (a zombie waiting to be reaped is not).
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
+}

@@ -29,6 +29,7 @@ func Run(ctx context.Context, cmd string, in kit.Values, prev common.Result) (co
 	args = append(append([]string{}, args...), cmd)
 
 	c := exec.CommandContext(ctx, args[0], args[1:]...)
+	ownProcessGroup(c)
 	if dir, ok := in.Str("dir"); ok {
 		c.Dir = dir
 	} else {

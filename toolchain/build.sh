@@ -17,8 +17,8 @@
 #   bin/pulumi-resource-pulumi-nodejs  the dynamic-provider launcher (toolchain/dynamic-provider: upstream's script from
 #                                      the @pulumi/pulumi npm package, exec'ing node with an exit-with-parent preload).
 #   plugins/pulumi-resource-<name>     this project's own providers, STAND-INS for upstream plugins the Go proxy does
-#                                      not serve: command (toolchain/command) and random (toolchain/random), both on
-#                                      toolchain/kit; each installed with `pulumi plugin install resource <name>
+#                                      not serve: command, random and cloudflare (toolchain/<name>, all on
+#                                      toolchain/kit); each installed with `pulumi plugin install resource <name>
 #                                      <version>+homelab.standin --file` into PULUMI_HOME, unless the real plugin of the
 #                                      version the npm SDK requests is installed there. Kept OFF the PATH on purpose:
 #                                      the engine prefers any pulumi-resource-* on $PATH over its plugin cache, ignores
@@ -318,6 +318,7 @@ install_standin() {
 }
 install_standin command "$PULUMI_COMMAND_VERSION"
 install_standin random "$PULUMI_RANDOM_VERSION"
+install_standin cloudflare "$PULUMI_CLOUDFLARE_VERSION"
 joined="$(printf '%s, ' "${plugin_notes[@]}")"
 cmd_note=", plugins in PULUMI_HOME=$PULUMI_HOME: ${joined%, }"
 

@@ -13,7 +13,9 @@ if (Number.isInteger(fd) && fd > 2) {
   try {
     vars = JSON.parse(fs.readFileSync(fd, "utf8"));
   } catch (e) {
-    console.error(`homelab-iac language host: could not read the stack configuration (fd ${fd}): ${e.message}`);
+    console.error(
+      `homelab-iac language host: could not read the stack configuration (fd ${fd}): ${e.message}`,
+    );
     process.exit(1);
   } finally {
     try {

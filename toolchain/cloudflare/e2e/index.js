@@ -15,7 +15,12 @@ const tunnel = new cloudflare.ZeroTrustTunnelCloudflared("tunnel", {
 new cloudflare.ZeroTrustTunnelCloudflaredConfig("routes", {
   accountId: "0123456789abcdef0123456789abcdef",
   tunnelId: tunnel.id,
-  config: { ingresses: [{ hostname: "app.example.org", service: "http://10.0.20.5:8080" }, { service: "http_status:404" }] },
+  config: {
+    ingresses: [
+      { hostname: "app.example.org", service: "http://10.0.20.5:8080" },
+      { service: "http_status:404" },
+    ],
+  },
 });
 const token = cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({
   accountId: "0123456789abcdef0123456789abcdef",

@@ -14,10 +14,11 @@
 #                                      already on PATH that reports exactly v$PULUMI_VERSION is copied instead.
 #   bin/pulumi-language-nodejs         this project's Node.js language host, built from toolchain/langhost (the
 #                                      upstream host's module is not served by the Go proxy; see langhost/main.go).
-#   bin/pulumi-resource-pulumi-nodejs  the dynamic-provider launcher script shipped in the @pulumi/pulumi npm package.
+#   bin/pulumi-resource-pulumi-nodejs  the dynamic-provider launcher (toolchain/dynamic-provider: upstream's script from
+#                                      the @pulumi/pulumi npm package, exec'ing node with an exit-with-parent preload).
 #   plugins/pulumi-resource-<name>     this project's own providers, STAND-INS for upstream plugins the Go proxy does
-#                                      not serve: command (toolchain/command) and random (toolchain/random), both on
-#                                      toolchain/kit; each installed with `pulumi plugin install resource <name>
+#                                      not serve: command, random and cloudflare (toolchain/<name>, all on
+#                                      toolchain/kit); each installed with `pulumi plugin install resource <name>
 #                                      <version>+homelab.standin --file` into PULUMI_HOME, unless the real plugin of the
 #                                      version the npm SDK requests is installed there. Kept OFF the PATH on purpose:
 #                                      the engine prefers any pulumi-resource-* on $PATH over its plugin cache, ignores
@@ -42,7 +43,7 @@ mode=build
 case "${1:-}" in
   "") ;;
   --update) mode=update ;;
-  -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "toolchain/build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -105,11 +106,12 @@ need_go() {
   GO_TARGET="$(go env GOOS)/$(go env GOARCH)"
 }
 
-# inputs_hash DIR [EXTRA...]: hash of DIR's go.mod, go.sum and non-test *.go files (paths and contents) plus EXTRA.
+# inputs_hash DIR [EXTRA...]: hash of DIR's go.mod, go.sum, non-test *.go and embedded *.js files (paths and
+# contents; e2e/ left out) plus EXTRA.
 inputs_hash() {
   local dir="$1"; shift
   {
-    (cd "$dir" && find . -name vendor -prune -o -type f \( -name go.mod -o -name go.sum -o \( -name '*.go' ! -name '*_test.go' \) \) -print |
+    (cd "$dir" && find . -name vendor -prune -o -name e2e -prune -o -type f \( -name go.mod -o -name go.sum -o -name '*.js' -o \( -name '*.go' ! -name '*_test.go' \) \) -print |
       LC_ALL=C sort | xargs -r sha256sum)
     printf '%s\n' "$GO_VERSION" "$GO_TARGET" "$@"
   } | sha256sum | cut -c1-32
@@ -245,35 +247,30 @@ fi
 # 2. Node.js language host (also what starts Node policy packs: the engine runs them through RunPlugin).
 require_pin "$LH_DIR/go.mod" "$SDK_MOD" "$PULUMI_VERSION"
 lh_flags="-s -w -X $VERSION_VAR=v$PULUMI_VERSION"
-go_build langhost "$LH_DIR" "$BIN/pulumi-language-nodejs" "$(inputs_hash "$LH_DIR" "$lh_flags")" check_langhost \
+go_build langhost "$LH_DIR" "$BIN/pulumi-language-nodejs" "$(inputs_hash "$LH_DIR" "$lh_flags" "kit=$(inputs_hash "$KIT_DIR")")" check_langhost \
   -ldflags "$lh_flags" .
 
-# 3. Dynamic-provider launcher. It ships in the @pulumi/pulumi npm package root (not in its "bin", so npm never
-#    links it into node_modules/.bin); the CLI release tarball normally puts it next to `pulumi`. It resolves
-#    @pulumi/pulumi/cmd/dynamic-provider from the program's node_modules, so any copy of the same version works.
+# 3. Dynamic-provider launcher. Upstream ships it in the @pulumi/pulumi npm package root (the CLI release tarball
+#    puts it next to `pulumi`): a shell script resolving @pulumi/pulumi/cmd/dynamic-provider from the program's
+#    node_modules and running node on it. Ours (toolchain/dynamic-provider) does the same but exec's node with a
+#    preload that ends the provider when the engine dies (no orphan). Installed only when the upstream script still
+#    has the contract ours copies (it resolves @pulumi/pulumi/cmd/dynamic-provider).
+DP_DIR="$here/dynamic-provider"
 shim="$BIN/pulumi-resource-pulumi-nodejs"
-src="$repo/node_modules/@pulumi/pulumi"
-if [ -f "$src/pulumi-resource-pulumi-nodejs" ] && grep -q "\"version\": \"$PULUMI_VERSION\"" "$src/package.json"; then
-  if [ -x "$shim" ] && cmp -s "$src/pulumi-resource-pulumi-nodejs" "$shim"; then
-    say "pulumi-resource-pulumi-nodejs is up to date"
-  else
-    cp "$src/pulumi-resource-pulumi-nodejs" "$BIN/.shim.tmp.$$"
-    chmod 0755 "$BIN/.shim.tmp.$$" && mv -f "$BIN/.shim.tmp.$$" "$shim"
-    say "installed pulumi-resource-pulumi-nodejs from node_modules/@pulumi/pulumi"
-  fi
-  echo "$PULUMI_VERSION" >"$shim.stamp"
-elif [ -x "$shim" ] && [ "$(cat "$shim.stamp" 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+upstream="$repo/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+[ -f "$upstream" ] || die "node_modules/@pulumi/pulumi is not installed (no $upstream); run scripts/setup.sh first"
+grep -q "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')" "$upstream" ||
+  die "the dynamic-provider launcher of @pulumi/pulumi changed ($upstream); update toolchain/dynamic-provider to match it"
+if cmp -s "$DP_DIR/pulumi-resource-pulumi-nodejs" "$shim" &&
+  cmp -s "$DP_DIR/exit-with-parent.js" "$BIN/homelab-exit-with-parent.js"; then
   say "pulumi-resource-pulumi-nodejs is up to date"
 else
-  command -v npm >/dev/null 2>&1 ||
-    die "node_modules/@pulumi/pulumi@$PULUMI_VERSION is not installed and npm is missing; run scripts/setup.sh first"
-  t="$(mktemp -d)"
-  run_step fetch-dynamic-provider-launcher bash -c "cd '$t' && npm pack --silent --prefer-offline '@pulumi/pulumi@$PULUMI_VERSION' && tar -xzf pulumi-pulumi-$PULUMI_VERSION.tgz package/pulumi-resource-pulumi-nodejs"
-  cp "$t/package/pulumi-resource-pulumi-nodejs" "$BIN/.shim.tmp.$$"
-  rm -rf "$t"
+  cp "$DP_DIR/exit-with-parent.js" "$BIN/.shim-js.tmp.$$" && mv -f "$BIN/.shim-js.tmp.$$" "$BIN/homelab-exit-with-parent.js"
+  cp "$DP_DIR/pulumi-resource-pulumi-nodejs" "$BIN/.shim.tmp.$$"
   chmod 0755 "$BIN/.shim.tmp.$$" && mv -f "$BIN/.shim.tmp.$$" "$shim"
-  echo "$PULUMI_VERSION" >"$shim.stamp"
+  say "installed pulumi-resource-pulumi-nodejs (toolchain/dynamic-provider)"
 fi
+rm -f "$shim.stamp" "$shim.exit-with-parent.js" # left by earlier versions of this script
 
 # 4. Resource providers, built off PATH and installed into PULUMI_HOME's plugin cache. Our own providers
 #    (toolchain/<name>, sharing toolchain/kit) are STAND-INS for upstream plugins that cannot be built here; each
@@ -298,8 +295,13 @@ install_standin() {
     *) die "toolchain/$name reports version '$ver', but the npm SDK requests $name $req (scripts/env.sh); fix one of them" ;;
   esac
   local real="$PULUMI_HOME/plugins/resource-$name-v$req/pulumi-resource-$name"
+  if [ "$ver" != "$req" ] && [ -e "$real" ] && grep -qa 'homelab-iac/toolchain/' "$real"; then
+    # An earlier build of ours installed under the plain version: not a real plugin; replace it.
+    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$req" "$PULUMI_HOME/plugins/resource-$name-v$req".{lock,lastused}
+    say "$name: removed an earlier stand-in installed as v$req"
+  fi
   if [ "$ver" != "$req" ] && [ -e "$real" ]; then
-    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$ver" "$PULUMI_HOME/plugins/resource-$name-v$ver.lock"
+    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$ver" "$PULUMI_HOME/plugins/resource-$name-v$ver".{lock,lastused}
     say "$name: the real plugin v$req is installed in $PULUMI_HOME; the stand-in is not used"
     plugin_notes+=("$name v$req (real)")
     return
@@ -316,6 +318,7 @@ install_standin() {
 }
 install_standin command "$PULUMI_COMMAND_VERSION"
 install_standin random "$PULUMI_RANDOM_VERSION"
+install_standin cloudflare "$PULUMI_CLOUDFLARE_VERSION"
 joined="$(printf '%s, ' "${plugin_notes[@]}")"
 cmd_note=", plugins in PULUMI_HOME=$PULUMI_HOME: ${joined%, }"
 

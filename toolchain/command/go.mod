@@ -6,8 +6,10 @@ require (
 	github.com/pkg/sftp v1.13.10
 	github.com/pulumi/pulumi/sdk/v3 v3.259.0
 	golang.org/x/crypto v0.55.0
-	google.golang.org/protobuf v1.36.11
+	homelab-iac/toolchain/kit v0.0.0
 )
+
+replace homelab-iac/toolchain/kit => ../kit
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
@@ -116,6 +118,7 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260414002931-afd174a4e478 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260414002931-afd174a4e478 // indirect
 	google.golang.org/grpc v1.82.1 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )

@@ -19,7 +19,7 @@ const ShutdownGrace = 3 * time.Second
 // operations are cancelled and the process exits within ShutdownGrace (lifecycle.ExitWithParent).
 func (p *Provider) Serve() error {
 	var srv atomic.Pointer[Server]
-	lifecycle.ExitWithParent("pulumi-resource-"+p.Name, ShutdownGrace, func() {
+	lifecycle.ExitWithParent(ShutdownGrace, func() {
 		if s := srv.Load(); s != nil {
 			_, _ = s.Cancel(context.Background(), nil)
 		}

@@ -7,7 +7,10 @@ require (
 	github.com/pulumi/pulumi/sdk/v3 v3.259.0
 	google.golang.org/grpc v1.82.1
 	google.golang.org/protobuf v1.36.11
+	homelab-iac/toolchain/kit v0.0.0
 )
+
+replace homelab-iac/toolchain/kit => ../kit
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect

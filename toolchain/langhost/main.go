@@ -11,7 +11,8 @@
 // independent implementation of the LanguageRuntime gRPC service (pulumirpc, sdk/v3 v3.259.0) that
 // reproduces the behaviour of upstream's host (Apache-2.0, github.com/pulumi/pulumi,
 // sdk/nodejs/cmd/pulumi-language-nodejs) that the Node.js SDK 3.259 and the v3.259 engine rely on:
-// the command line of @pulumi/pulumi/cmd/run, the PULUMI_* environment contract, the node_modules
+// the command line of @pulumi/pulumi/cmd/run, the PULUMI_* environment contract (the configuration
+// handed over through a pipe rather than node's exec environment: handoff.go), the node_modules
 // plugin discovery, exit-code 32 "bail" handling and starting policy packs through
 // @pulumi/pulumi/cmd/run-policy-pack. Code generation (GenerateProgram/Project/Package, Pack, Link)
 // is deliberately not implemented.
@@ -37,6 +38,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"homelab-iac/toolchain/kit/lifecycle"
 )
 
 func main() {
@@ -69,6 +72,13 @@ func main() {
 		typescript: *typescript,
 		tsconfig:   *tsconfig,
 		nodeargs:   *nodeargs,
+	})
+
+	// When the engine dies (SIGKILL, OOM) nothing tells us: stop our node children and exit instead of
+	// living on as an orphan (the SDK health check below only pings every 5 minutes).
+	lifecycle.ExitWithParent(cancelGrace+2*time.Second, func() {
+		h.cancelAll()
+		stop()
 	})
 
 	// Stop serving (and stop our node children) when we are signalled or the engine goes away.

@@ -97,6 +97,8 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, srv grpc.ServerStreami
 	out := &pluginStream{srv: srv}
 	stdout, stderr := out.writer(false), out.writer(true)
 
+	// The stack's configuration goes to the pack like a program's (handoff.go), not in its environment.
+	handed := map[string]string{}
 	var proxy *sdk.PolicyProxy
 	childStdout := stdout
 	if analyzer {
@@ -123,15 +125,24 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, srv grpc.ServerStreami
 			set("PULUMI_NODEJS_PROJECT", stack.GetProject())
 			set("PULUMI_NODEJS_STACK", stack.GetStack())
 			set("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(stack.GetDryRun()))
-			set("PULUMI_CONFIG", cfg)
+			handed["PULUMI_CONFIG"] = cfg
 			if keys := stack.GetConfigSecretKeys(); len(keys) > 0 {
 				b, err := json.Marshal(keys)
 				if err != nil {
 					return status.Errorf(codes.InvalidArgument, "policy pack secret keys: %v", err)
 				}
-				set("PULUMI_CONFIG_SECRET_KEYS", string(b))
+				handed["PULUMI_CONFIG_SECRET_KEYS"] = string(b)
 			}
 		}
+	}
+
+	var handoff *configHandoff
+	if len(handed) > 0 {
+		if handoff, err = newConfigHandoff(handed); err != nil {
+			return status.Errorf(codes.Internal, "could not prepare the configuration hand-over: %v", err)
+		}
+		defer handoff.close()
+		args = append(handoff.nodeArgs(), args...)
 	}
 
 	cmdCtx, cancel := contextWithCancelFrom(ctx, h.cancelCtx)
@@ -150,8 +161,14 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, srv grpc.ServerStreami
 	cmd.Stderr = stderr
 	logging.V(5).Infof("language host launching plugin (%s): %s %s", req.GetKind(), nodeBin, strings.Join(args, " "))
 
+	if handoff != nil {
+		handoff.attach(cmd)
+	}
 	if err := cmd.Start(); err != nil {
 		return status.Errorf(codes.Internal, "Problem executing plugin program (could not run language executor): %v", err)
+	}
+	if handoff != nil {
+		handoff.started()
 	}
 	var waitErr error
 	if proxy != nil {

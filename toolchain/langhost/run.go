@@ -34,8 +34,9 @@ const (
 	cancelGrace = 5 * time.Second
 )
 
-// Run executes the program: node <nodeargs> <@pulumi/pulumi/cmd/run> <flags> <entry point> <args>,
-// with configuration in PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS and the TypeScript options in
+// Run executes the program: node <nodeargs> --require <config preload> <@pulumi/pulumi/cmd/run>
+// <flags> <entry point> <args>, with the configuration handed over through a pipe into
+// PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS (handoff.go) and the TypeScript options in
 // PULUMI_NODEJS_*. Program output goes straight to our stdout/stderr, which the engine displays.
 //
 // Results, as the engine expects them: a clean exit is success; exit code 32 is Bail (the SDK has
@@ -81,7 +82,16 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		syncDir = si.dir
 	}
 
+	handoff, err := newConfigHandoff(map[string]string{
+		"PULUMI_CONFIG": cfg, "PULUMI_CONFIG_SECRET_KEYS": string(secretKeys),
+	})
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not prepare the configuration hand-over: %v", err)}, nil
+	}
+	defer handoff.close()
+
 	args := append([]string{}, opts.nodeargs...)
+	args = append(args, handoff.nodeArgs()...)
 	args = append(args, runPath)
 	args = append(args, runFlags(req, h.engine(), h.tracing, syncDir, dir)...)
 	entry := info.GetEntryPoint()
@@ -91,8 +101,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	env := nodeEnv(os.Environ(), "PULUMI_CONFIG="+cfg, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
-	env = append(env, opts.env()...)
+	env := nodeEnv(os.Environ(), opts.env()...)
 
 	logging.V(5).Infof("language host launching: %s %s", nodeBin, strings.Join(args, " "))
 
@@ -113,7 +122,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Stdout = struct{ io.Writer }{os.Stdout}
 	cmd.Stderr = oom
 
-	err = cmd.Run()
+	handoff.attach(cmd)
+	if err = cmd.Start(); err == nil {
+		handoff.started()
+		err = cmd.Wait()
+	}
 	_ = os.Stdout.Sync()
 	_ = os.Stderr.Sync()
 	if err == nil {

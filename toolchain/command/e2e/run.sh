@@ -3,10 +3,11 @@
 #
 #   toolchain/command/e2e/run.sh <dir with pulumi + pulumi-language-nodejs> [<provider binary>]
 #
-# Builds the provider when no binary is given, installs it as plugin command 1.2.1 into a scratch
+# Builds the provider when no binary is given, installs it (as the version it reports,
+# 1.2.1+homelab.standin, which the engine selects for the SDK's request of 1.2.1) into a scratch
 # PULUMI_HOME, starts sshd (openssh-server; needs root) on a free 127.0.0.1 port with its own host
-# keys and an ed25519 user key, creates a scratch Node project (@pulumi/pulumi 3.259.0,
-# @pulumi/command 1.2.1 from the npm registry) with a local file backend, and asserts:
+# keys and an ed25519 user key, creates a scratch Node project (the repository's node_modules:
+# @pulumi/pulumi and @pulumi/command 1.2.1) with a local file backend, and asserts:
 #   up #1 creates (commands run once), up #2 changes nothing and runs nothing, a trigger change
 #   replaces (create of the replacement, then delete of the original with its previous stdout),
 #   an `update` change updates in place (update runs with the previous stdout), a changed file
@@ -41,8 +42,9 @@ export PATH="$work/bin:$PATH" PULUMI_HOME="$work/home" PULUMI_CONFIG_PASSPHRASE=
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_BACKEND_URL="file://$work/state"
 
 step "install plugin"
-pulumi plugin install resource command 1.2.1 --file "$work/pulumi-resource-command" --reinstall >/dev/null
-cmp -s "$work/home/plugins/resource-command-v1.2.1/pulumi-resource-command" "$work/pulumi-resource-command" ||
+ver="$("$work/pulumi-resource-command" --version)"
+pulumi plugin install resource command "$ver" --file "$work/pulumi-resource-command" --reinstall >/dev/null
+cmp -s "$work/home/plugins/resource-command-v$ver/pulumi-resource-command" "$work/pulumi-resource-command" ||
   fail "plugin not installed"
 
 step "start sshd"
@@ -75,13 +77,11 @@ for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; 
 
 step "project"
 cd "$work/proj"
-cat >package.json <<'EOF'
-{ "name": "cmdprov-e2e", "main": "index.js", "dependencies": { "@pulumi/pulumi": "3.259.0", "@pulumi/command": "1.2.1" } }
-EOF
-printf 'name: cmdprov-e2e\nruntime: nodejs\n' >Pulumi.yaml
+printf '{ "name": "cmdprov-e2e", "main": "index.js" }\n' >package.json
+printf 'name: cmdprov-e2e\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n' >Pulumi.yaml
 cp "$here/index.js" index.js
 echo "payload v1" >payload.txt
-npm install --ignore-scripts --no-audit --no-fund >"$work/npm.log" 2>&1 || { tail "$work/npm.log"; fail "npm install"; }
+ln -s "$mod/../../node_modules" node_modules
 pulumi stack init dev >/dev/null
 pulumi config set markerDir "$work/marker"
 pulumi config set port "$port"

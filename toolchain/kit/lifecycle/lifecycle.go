@@ -11,8 +11,8 @@
 package lifecycle
 
 import (
-	"fmt"
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 )
@@ -22,9 +22,13 @@ const PollInterval = 500 * time.Millisecond
 
 // ExitWithParent starts a watcher: when the parent process is gone it calls stop (which should
 // begin a graceful shutdown: cancel operations, stop serving), waits up to grace for it to take
-// effect, and then exits the process with status 1, naming the reason on stderr. A process whose
-// parent is already init (started detached, e.g. attached debugging) is not watched.
-func ExitWithParent(name string, grace time.Duration, stop func()) {
+// effect, and then exits the process with status 1. A process whose parent is already init
+// (started detached, e.g. attached debugging) is not watched.
+//
+// Nothing is written to stdout/stderr then: both are pipes to the dead engine, and a Go program
+// writing to a broken fd 1 or 2 is killed by SIGPIPE on the spot, before its cleanup. For the same
+// reason SIGPIPE is caught from that moment on (writes then fail with EPIPE instead).
+func ExitWithParent(grace time.Duration, stop func()) {
 	parent := os.Getppid()
 	if parent <= 1 {
 		return
@@ -33,7 +37,7 @@ func ExitWithParent(name string, grace time.Duration, stop func()) {
 		for os.Getppid() == parent {
 			time.Sleep(PollInterval)
 		}
-		fmt.Fprintf(os.Stderr, "%s: the Pulumi engine (pid %d) is gone; stopping\n", name, parent)
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 		if stop != nil {
 			go stop()
 		}

@@ -1,8 +1,7 @@
-// Command pulumi-resource-command is this project's own implementation of the subset of the
-// Pulumi `command` resource provider (npm @pulumi/command 1.2.1) that the homelab program uses:
-// command:local:Command, command:remote:Command and command:remote:CopyToRemote.
-//
-// It presents itself to the engine as plugin `command` version 1.2.1. See ../../README.md for the
+// Command pulumi-resource-command is a STAND-IN for the Pulumi `command` provider (npm
+// @pulumi/command 1.2.1): this project's own implementation of command:local:Command,
+// command:remote:Command and command:remote:CopyToRemote, because the Go module proxy refuses
+// pulumi-command. It reports the version 1.2.1+homelab.standin. See ../../README.md for the
 // implemented semantics and the differences from the upstream provider.
 package main
 
@@ -10,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"homelab-iac/toolchain/command/internal/provider"
+	"homelab-iac/toolchain/command/pkg/provider"
 )
 
 func main() {
@@ -18,8 +17,8 @@ func main() {
 		fmt.Println(provider.Version)
 		return
 	}
-	if err := provider.Serve(); err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
+	if err := provider.Provider().Serve(); err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-command (stand-in): %v\n", err)
 		os.Exit(1)
 	}
 }

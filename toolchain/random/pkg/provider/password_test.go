@@ -2,7 +2,10 @@ package provider
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"golang.org/x/crypto/bcrypt"
 
+	"homelab-iac/toolchain/kit"
 	kt "homelab-iac/toolchain/kit/kittest"
 )
 
@@ -261,5 +265,31 @@ func TestSchemaMatchesUpstreamNames(t *testing.T) {
 	}
 	if got := secrets(by.Properties); !reflect.DeepEqual(got, []string{"base64", "hex"}) {
 		t.Errorf("RandomBytes secrets = %v", got)
+	}
+}
+
+// TestInputNamesMatchThePinnedSDK: the inputs are exactly the <Resource>Args properties of the
+// @pulumi/random 4.21.2 npm SDK the program uses.
+func TestInputNamesMatchThePinnedSDK(t *testing.T) {
+	sdk := filepath.Join("..", "..", "..", "..", "node_modules", "@pulumi", "random")
+	for file, r := range map[string]*kit.Resource{"randomPassword.d.ts": RandomPassword, "randomBytes.d.ts": RandomBytes} {
+		b, err := os.ReadFile(filepath.Join(sdk, file))
+		if err != nil {
+			t.Fatalf("the pinned npm SDK must be installed (npm ci): %v", err)
+		}
+		body := regexp.MustCompile(`(?s)export interface \w+Args \{(.*?)\n\}`).FindSubmatch(b)
+		if body == nil {
+			t.Fatalf("no Args interface in %s", file)
+		}
+		var want []string
+		for _, m := range regexp.MustCompile(`(?m)^    (\w+)\??:`).FindAllSubmatch(body[1], -1) {
+			want = append(want, string(m[1]))
+		}
+		sort.Strings(want)
+		got := kit.InputNames(r.Props)
+		sort.Strings(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: table inputs %v, SDK Args %v", r.Token, got, want)
+		}
 	}
 }

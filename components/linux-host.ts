@@ -5,7 +5,7 @@ import { guestNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
 
 export interface LinuxHostArgs {
@@ -33,16 +33,10 @@ export class LinuxHost extends pulumi.ComponentResource {
     const { lab, machine } = args;
     const target = machine.ssh!;
     const units = [sshdUnit(lab, machine), guestNetworkUnit(machine)];
-    const ssh = waitForSsh(
-      name,
-      target,
-      args.privateKey,
-      units.map((u) => u.unit),
-      {
-        parent: this,
-        dependsOn: args.after ?? [],
-      },
-    );
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, units[0]!, {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
     const applied = units.map(
       (spec) =>
         new ConfigUnit(
@@ -51,10 +45,11 @@ export class LinuxHost extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
     new IntentRecord(
       `${name}-intent`,
       { intent: machineIntent(lab, machine, args.vm) },
-      { parent: this },
+      { parent: this, dependsOn: [applied[0]!] },
     );
     this.ready = pulumi.all(applied.map((u) => u.ready)).apply(() => machine.name);
     this.registerOutputs({ ready: this.ready });

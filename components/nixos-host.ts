@@ -6,7 +6,7 @@ import { nixosUnit } from "../renderers/units/nixos";
 import { ConfigUnit } from "./config-unit";
 import { sshConnection } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import type { LinuxHostArgs } from "./linux-host";
 import { TOKENS } from "../model/tokens";
 
@@ -28,7 +28,7 @@ export class NixosHost extends pulumi.ComponentResource {
     super(TOKENS.nixosHost, name, {}, opts);
     const { lab, machine } = args;
     const spec = nixosUnit(lab, machine);
-    const ssh = waitForSsh(name, machine.ssh!, args.privateKey, [spec.unit], {
+    const ssh = sshPort(name, machine.ssh!, args.privateKey, lab.adminUser, spec, {
       parent: this,
       dependsOn: args.after ?? [],
     });
@@ -85,10 +85,11 @@ export class NixosHost extends pulumi.ComponentResource {
       );
     }
     this.databasePasswords = pulumi.secret(pulumi.all(passwords));
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
     new IntentRecord(
       `${name}-intent`,
       { intent: machineIntent(lab, machine, args.vm) },
-      { parent: this },
+      { parent: this, dependsOn: [nixos] },
     );
     this.ready = nixos.ready.apply(() => machine.name);
     this.registerOutputs({ ready: this.ready, databasePasswords: this.databasePasswords });

@@ -6,7 +6,7 @@ import { dnsUnit, firewallUnit } from "../renderers/units/router";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
 
 export interface RouterArgs {
@@ -34,13 +34,7 @@ export class Router extends pulumi.ComponentResource {
       firewallUnit(lab, router),
       dnsUnit(lab, router),
     ];
-    const ssh = waitForSsh(
-      name,
-      m.ssh!,
-      args.privateKey,
-      specs.map((s) => s.unit),
-      { parent: this },
-    );
+    const ssh = sshPort(name, m.ssh!, args.privateKey, lab.adminUser, specs[0]!, { parent: this });
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(
         `${name}-${specs[i]!.unit}`,
@@ -57,7 +51,12 @@ export class Router extends pulumi.ComponentResource {
     const network = unit(1, [ssh]);
     const firewall = unit(2, [network]);
     const dns = unit(3, [network]);
-    new IntentRecord(`${name}-intent`, { intent: machineIntent(lab, m) }, { parent: this });
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
+    new IntentRecord(
+      `${name}-intent`,
+      { intent: machineIntent(lab, m) },
+      { parent: this, dependsOn: [sshd] },
+    );
     new IntentRecord(
       `${name}-router-intent`,
       { intent: routerIntent(lab, router) },

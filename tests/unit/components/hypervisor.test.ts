@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { hypervisorIntent } from "../../../renderers/intents";
 import { renderDomainXml } from "../../../renderers/libvirt";
 import { homeLab } from "../../support/labs";
-import { assetText, byName, children, reveal } from "../../support/inputs";
+import { stagedFiles } from "../../../renderers/unit-bundle";
+import { vmDomainUnit } from "../../../renderers/units/hypervisor";
+import { byName, children, reveal } from "../../support/inputs";
 import { duplicateUrns, runMocked } from "../../support/mocks";
 
 describe("component: Hypervisor and Vm", () => {
@@ -17,9 +19,8 @@ describe("component: Hypervisor and Vm", () => {
 
   it("creates its units, one Vm per guest, and its intents", async () => {
     const { resources, urns } = await run();
-    const top = children(resources).filter((c) => !/CopyToRemote|-apply$/.test(c));
+    const top = children(resources).filter((c) => !/-apply$/.test(c));
     assert.deepEqual(top.sort(), [
-      "command:remote:Command atlas-ssh",
       "homelab:compute:Hypervisor atlas",
       "homelab:compute:Vm edge",
       "homelab:compute:Vm hermes",
@@ -41,6 +42,7 @@ describe("component: Hypervisor and Vm", () => {
       "pulumi-nodejs:dynamic/homelab:LiveState hermes-domain-live",
       "pulumi-nodejs:dynamic/homelab:LiveState talos-cp1-domain-live",
       "pulumi-nodejs:dynamic/homelab:LiveState talos-w1-domain-live",
+      "pulumi-nodejs:dynamic/homelab:SshPort atlas-ssh-port",
     ]);
     assert.deepEqual(duplicateUrns(urns), []);
   });
@@ -48,27 +50,28 @@ describe("component: Hypervisor and Vm", () => {
   it("defines each VM on the hypervisor from the rendered domain XML, over the hypervisor's connection", async () => {
     const { resources } = await run();
     const hermes = atlas.vms.find((v) => v.name === "hermes")!;
-    const xml = byName(resources, "command:remote:CopyToRemote", "hermes-domain-domain.xml");
-    assert.equal(xml.inputs.remotePath, ".homelab/stage/vm-hermes/domain.xml");
-    assert.equal(await assetText(xml.inputs.source), renderDomainXml(hermes));
-    assert.equal(reveal<{ host: string }>(xml.inputs.connection).host, "192.168.40.2");
-    const apply = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "hermes-domain-apply.sh").inputs.source,
-    );
+    const cmd = byName(resources, "command:remote:Command", "hermes-domain-apply");
+    assert.equal(reveal<{ host: string }>(cmd.inputs.connection).host, "192.168.40.2");
+    const staged = (vm: string) =>
+      Object.fromEntries(
+        stagedFiles(
+          vmDomainUnit(
+            lab,
+            atlas.vms.find((v) => v.name === vm)!,
+          ),
+        ).map((f) => [f.name, f.content]),
+      );
+    assert.equal(staged("hermes")["domain.xml"], renderDomainXml(hermes));
+    const apply = staged("hermes")["apply.sh"]!;
     assert.match(apply, /virsh define \/etc\/homelab\/vms\/hermes\.xml/);
     assert.match(apply, /qemu-img create -q -f qcow2 -F qcow2 -b /);
     assert.match(apply, /cloud-localds --network-config=/);
     // Talos guests boot without a cloud-init seed.
-    assert.doesNotMatch(
-      await assetText(
-        byName(resources, "command:remote:CopyToRemote", "talos-cp1-domain-apply.sh").inputs.source,
-      ),
-      /cloud-localds/,
-    );
-    // The stage directories of all VM units exist before copies start.
-    assert.match(
-      String(byName(resources, "command:remote:Command", "atlas-ssh").inputs.create),
-      /\.homelab\/stage\/vm-hermes/,
+    assert.doesNotMatch(staged("talos-cp1")["apply.sh"]!, /cloud-localds/);
+    // The bundle on stdin carries exactly those files (the command stages them itself).
+    assert.match(String(cmd.inputs.stdin), /\nput domain\.xml [0-9a-f]{64} <<'HOMELAB_EOF'\n/);
+    assert.ok(
+      cmd.dependsOn!.includes("atlas-network-live") && cmd.dependsOn!.includes("atlas-layout-live"),
     );
   });
 

@@ -8,6 +8,8 @@
  *      and no-op re-run, ours / Ansible
  *   P4 scale: program + all policies under mocks, 50 and 500 machines: time, peak memory, ratio
  *   P5 blast radius: one host's sshd setting changes: SSH sessions and steps, per host
+ *   P6 real engine: `pulumi preview` of a synthetic 600-machine inventory (bench/engine-preview.ts)
+ *   P7 SSH connections per machine in a first converge, against its units (+ 1)
  *
  * Every figure is the median of HOMELAB_BENCH_RUNS runs (default 3; P1 uses 5), min–max shown.
  * Writes docs/benchmarks.md (and bench/.work/results.json).
@@ -23,6 +25,8 @@ import type { UnitSpec } from "../renderers/unit-script";
 import { guestNetworkUnit, routerNetworkUnit } from "../renderers/units/network";
 import { dnsUnit, firewallUnit } from "../renderers/units/router";
 import { sshdUnit } from "../renderers/units/ssh";
+import { planProbes } from "../renderers/probes";
+import { enginePreview, EnginePreview } from "./engine-preview";
 import { sshCounter as makeSshCounter } from "../tests/support/ssh-counter";
 import { summarizeProfile } from "./profile";
 
@@ -114,7 +118,8 @@ function pulumi(args: string[]): Ran & { steps: Step[] } {
   return { ...r, steps };
 }
 
-const UP = ["up", "--yes", "--policy-pack", "policies"];
+// As make lab and the deploy workflow run it.
+const UP = ["up", "--yes", "--continue-on-error", "--policy-pack", "policies"];
 const PREVIEW = ["preview", "--policy-pack", "policies"];
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +352,9 @@ interface Results {
     profile: string;
   };
   p5: { sessions: Record<string, number>[]; steps: string[][] };
+  p6: { t: Stat; rss: Stat; resources: number; machines: number };
+  /** Per machine of the 8-host first converges: connections (last run) and its units. */
+  p7: { machine: string; connections: number; units: number; commands: number }[];
 }
 
 function main(): void {
@@ -363,6 +371,7 @@ function main(): void {
   const eight: number[] = [];
   const eightSessions: number[] = [];
   const oneSessions: number[] = [];
+  let perMachine: Record<string, number> = {};
   for (let i = 0; i < RUNS; i++) {
     for (const n of [1, 8]) {
       log(`P2 run ${i + 1}/${RUNS}: first converge with ${n} host(s)`);
@@ -373,7 +382,9 @@ function main(): void {
         sshCounter.reset();
         const up = must(pulumi(UP), `pulumi up (${n} hosts)`);
         (n === 1 ? one : eight).push(up.ms);
-        (n === 1 ? oneSessions : eightSessions).push(total(sshCounter.read()));
+        const counted = sshCounter.read();
+        (n === 1 ? oneSessions : eightSessions).push(total(counted));
+        if (n === 8) perMachine = counted;
       } finally {
         restore();
       }
@@ -385,6 +396,14 @@ function main(): void {
     ratio: ratios(eight, one),
     sessions: { one: stat(oneSessions).median, eight: stat(eightSessions).median },
   };
+  const vantages = new Set(planProbes(lab).map((p) => p.vantage));
+  r.p7 = lab.machines.map((m) => ({
+    machine: m.name,
+    connections: perMachine[m.name] ?? 0,
+    units: unitsOf(lab, m).length,
+    // the post-apply probes are one more command on the machines they run from
+    commands: unitsOf(lab, m).length + (vantages.has(m.name) ? 1 : 0),
+  }));
 
   // P1: no-op on the converged lab (the last P2 run converged all 8 hosts).
   const ups: number[] = [];
@@ -475,16 +494,21 @@ function main(): void {
     },
   };
 
-  // P4: the program and all policies under mocks, synthetic inventories (fresh process each).
+  // P4: the program and all policies under mocks, synthetic inventories (fresh process each),
+  // compiled like Pulumi runs them (Pulumi.yaml main: build/index.js), harness included.
+  const js = path.join(WORK, "js");
+  rmSync(js, { recursive: true, force: true });
+  must(
+    exec(
+      "npx",
+      ["--no-install", "tsc", "-p", "tsconfig.json", "--outDir", js, "--sourceMap", "false"],
+      process.env,
+    ),
+    "compile for P4",
+  );
+  const scaleJs = path.join(js, "bench", "scale.js");
   const scale = (n: number) => {
-    const out = must(
-      exec(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", "bench/scale.ts", String(n)],
-        process.env,
-      ),
-      `scale ${n}`,
-    );
+    const out = must(exec(process.execPath, [scaleJs, String(n)], process.env), `scale ${n}`);
     return JSON.parse(out.stdout.trim().split("\n").pop()!) as {
       ms: number;
       programMs: number;
@@ -509,14 +533,7 @@ function main(): void {
   must(
     exec(
       process.execPath,
-      [
-        "--cpu-prof",
-        `--cpu-prof-dir=${profDir}`,
-        "-r",
-        "ts-node/register/transpile-only",
-        "bench/scale.ts",
-        "200",
-      ],
+      ["--cpu-prof", `--cpu-prof-dir=${profDir}`, scaleJs, "200"],
       process.env,
     ),
     "profile",
@@ -536,6 +553,19 @@ function main(): void {
     policies500: stat(s500.map((s) => s.policiesMs)),
     resources: { "50": s50[0]!.resources, "500": s500[0]!.resources },
     profile,
+  };
+
+  // P6: the real engine, a 600-machine synthetic inventory, no host reachable (unshare --net).
+  const p6: EnginePreview[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    log(`P6 run ${i + 1}/${RUNS}: real-engine preview of 600 machines`);
+    p6.push(enginePreview(600, labEnv()));
+  }
+  r.p6 = {
+    t: stat(p6.map((x) => x.ms)),
+    rss: stat(p6.map((x) => x.engineMaxRssMiB)),
+    resources: p6[0]!.resources,
+    machines: 600,
   };
 
   sshCounter.remove();

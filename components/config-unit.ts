@@ -5,7 +5,7 @@ import { declaredState, observeCommand, renderObserveScript } from "../renderers
 import type { UnitSpec } from "../renderers/unit-script";
 import type { SshTarget } from "../model/lab";
 import { SSH_WAIT, sshConnection } from "./connection";
-import { LiveState } from "../providers/live-state";
+import { LiveState, packScript } from "../providers/live-state";
 import { TOKENS } from "../model/tokens";
 
 export interface ConfigUnitArgs {
@@ -72,10 +72,10 @@ export class ConfigUnit extends pulumi.ComponentResource {
         applyOutput: this.apply.stdout,
         revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
         state: declaredState(spec),
-        observeScript: renderObserveScript(spec),
+        observeScript: packScript(renderObserveScript(spec)),
         observeCommand: observeCommand(adminUser),
         applyCommand: UNIT_COMMAND,
-        applyScript: bundle,
+        applyScript: packScript(bundle),
       },
       { parent: this, dependsOn: [this.apply] },
     );

@@ -3,6 +3,7 @@ import type { SshTarget } from "../model/lab";
 import { renderUnitBundle, UNIT_COMMAND } from "../renderers/unit-bundle";
 import { observeCommand, renderObserveScript } from "../renderers/unit-live";
 import type { UnitSpec } from "../renderers/unit-script";
+import { packScript } from "../providers/live-state";
 import { SshPort } from "../providers/ssh-port";
 
 /**
@@ -35,9 +36,9 @@ export function sshPort(
       port: target.port,
       revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
       applyCommand: UNIT_COMMAND,
-      applyScript: renderUnitBundle(spec, adminUser),
+      applyScript: packScript(renderUnitBundle(spec, adminUser)),
       observeCommand: observeCommand(adminUser),
-      observeScript: renderObserveScript(spec),
+      observeScript: packScript(renderObserveScript(spec)),
     },
     opts,
   );

@@ -40,11 +40,14 @@ export interface LiveStateInputs {
   readonly revertAfterSeconds: number;
   /** Declared state, keyed like the observer's output (file targets, modes, facts). */
   readonly state: Record<string, string>;
-  /** The observer (renderers/unit-live.ts); `CONFIRM=<id>` in front of it confirms a switch. */
+  /**
+   * The observer (renderers/unit-live.ts), packed (packScript); `CONFIRM=<id>` in front of it
+   * confirms a switch.
+   */
   readonly observeScript: string;
   /** Runs the observer as root (`sh -s` or `sudo -n sh -s`). */
   readonly observeCommand: string;
-  /** The unit's remote command and its stdin (renderers/unit-bundle.ts): re-stage and re-apply. */
+  /** The unit's remote command and its stdin, packed (renderers/unit-bundle.ts): re-stage and re-apply. */
   readonly applyCommand: string;
   readonly applyScript: string;
 }
@@ -108,8 +111,28 @@ export function needsUpdate(olds: LiveStateInputs, news: LiveStateInputs): boole
   );
 }
 
+/**
+ * Scripts the provider only sends to the machine travel packed (gzip, base64): they are a third of
+ * their size in the program's memory and in state. Never compared (needsUpdate ignores them), so
+ * a different zlib producing other bytes changes nothing.
+ */
+export function packScript(text: string): string {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- also runs in the provider */
+  const zlib = require("node:zlib") as typeof import("node:zlib");
+  return `gz:${zlib.gzipSync(text, { level: 9 }).toString("base64")}`;
+}
+
+export function unpackScript(packed: string): string {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- runs in the provider */
+  const zlib = require("node:zlib") as typeof import("node:zlib");
+  return packed.startsWith("gz:")
+    ? zlib.gunzipSync(Buffer.from(packed.slice(3), "base64")).toString("utf8")
+    : packed;
+}
+
 /** The observer, confirming the switch `armed` (an id, or `any`) when given. */
-export function observerInput(script: string, armed?: string): string {
+export function observerInput(packed: string, armed?: string): string {
+  const script = unpackScript(packed);
   if (armed === undefined) return script;
   const id = /^[A-Za-z0-9._-]+$/.test(armed) ? armed : "any";
   return `CONFIRM=${id}\n${script}`;
@@ -170,7 +193,7 @@ async function afterApply(i: LiveStateInputs, applied: string): Promise<Record<s
   const printed = parseObservation(applied);
   if (i.revertAfterSeconds <= 0) {
     if (Object.keys(printed).length > 0) return printed;
-    const r = await observe(i, i.observeScript, false, 30_000);
+    const r = await observe(i, observerInput(i.observeScript), false, 30_000);
     if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
     return r.obs;
   }
@@ -202,7 +225,7 @@ export async function converge(
   if (justApplied) {
     first = await afterApply(i, i.applyOutput ?? "");
   } else {
-    const r = await observe(i, i.observeScript, false, 30_000);
+    const r = await observe(i, observerInput(i.observeScript), false, 30_000);
     if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
     first = r.obs;
   }
@@ -217,7 +240,7 @@ export async function converge(
       ? `The apply's confirmation came too late (or the run that applied it was interrupted): ${i.machine} had reverted to its previous configuration by itself (${(first["@last-revert"] ?? "").trim() || "dead-man switch"}). `
       : "";
   const before = describeDifferences(i.state, first);
-  const applied = await sshRun(i.connection, i.applyCommand, i.applyScript);
+  const applied = await sshRun(i.connection, i.applyCommand, unpackScript(i.applyScript));
   if (applied.code !== 0) {
     throw new Error(
       `${who(i)}: ${late}differs from the declared state and re-applying failed: ${(applied.stderr || applied.stdout).trim()}\nWhat differed:\n${before}`,
@@ -259,7 +282,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
   async read(id: string, props?: LiveStateInputs) {
     if (!props) throw new Error(`homelab: live state ${id}: nothing recorded to refresh`);
-    const r = await observe(props, props.observeScript, false, 30_000);
+    const r = await observe(props, observerInput(props.observeScript), false, 30_000);
     if (!r.ok) {
       throw new Error(`${who(props)}: cannot read the live state over SSH (refresh): ${r.error}`);
     }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { observerInput, parseObservation } from "./live-state";
+import { observerInput, parseObservation, unpackScript } from "./live-state";
 import { SshConn, sshRun } from "./ssh";
 
 /**
@@ -20,7 +20,7 @@ export interface SshPortInputs {
   /** The connection with the DECLARED port. */
   readonly connection: SshConn;
   readonly machine: string;
-  /** The unit that sets the port, and how to apply it and confirm its switch (unit-bundle.ts). */
+  /** The unit that sets the port, and how to apply it and confirm its switch (packed scripts). */
   readonly unit: string;
   readonly port: number;
   readonly revertAfterSeconds: number;
@@ -34,7 +34,7 @@ export interface SshPortInputs {
 export async function movePort(i: SshPortInputs, from: number): Promise<void> {
   const who = `homelab: ${i.unit} on ${i.machine}: moving SSH from port ${from} to ${i.port}`;
   const old = { ...i.connection, port: from };
-  const applied = await sshRun(old, i.applyCommand, i.applyScript);
+  const applied = await sshRun(old, i.applyCommand, unpackScript(i.applyScript));
   if (applied.code !== 0) {
     const cause = (applied.stderr || applied.stdout).trim() || `exit ${applied.code}`;
     throw new Error(`${who}: applying over port ${from} failed: ${cause}`);

@@ -64,6 +64,14 @@ export function staleness(root: string, name: BuildName): string | undefined {
   return undefined;
 }
 
+/** The repository (the directory holding Pulumi.yaml) above a compiled file's directory. */
+export function projectRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, "Pulumi.yaml"))) return d;
+    if (path.dirname(d) === d) throw new Error(`homelab: no Pulumi.yaml above ${dir}`);
+  }
+}
+
 /** Called first by a compiled entry point: refuses to run a build older than its sources. */
 export function assertCurrent(root: string, name: BuildName): void {
   const why = staleness(root, name);
@@ -75,8 +83,7 @@ export function assertCurrent(root: string, name: BuildName): void {
 }
 
 if (require.main === module) {
-  // build/runtime/compiled.js → the repository root is two levels up.
-  const root = path.resolve(__dirname, "..", "..");
+  const root = projectRoot(__dirname);
   const cmd = process.argv[2];
   if (cmd === "stamp") {
     for (const b of Object.values(BUILDS)) {

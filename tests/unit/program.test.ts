@@ -18,7 +18,9 @@ function homeConfig(patch: Parameters<typeof applyPatch>[1] = []) {
   };
 }
 
-describe("program (index.ts) under mocks", () => {
+describe("program (index.ts) under mocks", function () {
+  // Whole-program runs under mocks: on a loaded 2-core machine one takes well over 10 s.
+  this.timeout(120_000);
   it("loads the home stack's inventory from the engine's config", async () => {
     const { outputs, error } = await runMocked(() => importFresh("index"), homeConfig());
     assert.equal(error, undefined);

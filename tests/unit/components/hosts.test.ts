@@ -8,6 +8,7 @@ import {
 } from "../../../renderers/unit-bundle";
 import { declaredState, renderObserveScript } from "../../../renderers/unit-live";
 import { nixosUnit } from "../../../renderers/units/nixos";
+import { packScript, unpackScript } from "../../../providers/live-state";
 import { guestNetworkUnit } from "../../../renderers/units/network";
 import { sshdUnit } from "../../../renderers/units/ssh";
 import { homeLab } from "../../support/labs";
@@ -75,10 +76,15 @@ describe("component: LinuxHost", () => {
       port: 22,
       revertAfterSeconds: 120,
       applyCommand: UNIT_COMMAND,
-      applyScript: renderUnitBundle(sshdUnit(lab, hermes), "root"),
+      applyScript: packScript(renderUnitBundle(sshdUnit(lab, hermes), "root")),
       observeCommand: "sh -s",
-      observeScript: renderObserveScript(sshdUnit(lab, hermes)),
+      observeScript: packScript(renderObserveScript(sshdUnit(lab, hermes))),
     });
+    assert.equal(
+      unpackScript(String(rest.applyScript)),
+      renderUnitBundle(sshdUnit(lab, hermes), "root"),
+    );
+    assert.ok(String(__provider).length < 60_000, `a small provider: ${String(__provider).length}`);
   });
 
   it("observes each unit over SSH (key-only, pinned host key); sshd is under the dead-man switch, the network is not", async () => {
@@ -123,11 +129,16 @@ describe("component: LinuxHost", () => {
         token: unitHash(spec, "root"),
         revertAfterSeconds: spec.unit === "sshd" ? 120 : 0,
         state: declaredState(spec),
-        observeScript: renderObserveScript(spec),
+        observeScript: packScript(renderObserveScript(spec)),
         observeCommand: "sh -s",
         applyCommand: UNIT_COMMAND,
-        applyScript: renderUnitBundle(spec, "root"),
+        applyScript: packScript(renderUnitBundle(spec, "root")),
       });
+      assert.equal(unpackScript(String(rest.observeScript)), renderObserveScript(spec));
+      assert.ok(
+        String(__provider).length < 60_000,
+        `a small provider: ${String(__provider).length}`,
+      );
     }
   });
 });

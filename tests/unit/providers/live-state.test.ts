@@ -259,12 +259,12 @@ describe("live state against a real sshd on 127.0.0.1 (connections counted by ss
   });
 
   it("an apply whose confirmation never came (interrupted run) is found reverted and re-applied", async () => {
-    const s = guarded(1);
+    const s = guarded(8);
     const out = applyOver(s);
-    await new Promise((res) => setTimeout(res, 2500));
+    await new Promise((res) => setTimeout(res, 9500));
     assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "old\n", "the machine reverted by itself");
     // The next run's LiveState: the apply's recorded output names the switch, which reverted.
-    const state = await converge({ ...live(s, out), revertAfterSeconds: 30 }, true);
+    const state = await converge(live(s, out), true);
     assert.deepEqual(state, { ...declaredState(s) });
     assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "new\n");
     assert.equal(pending().length, 0, "the re-apply was confirmed too");

@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { assertCurrent, BUILDS, sourcesDigest, staleness } from "../../../runtime/compiled";
+import {
+  assertCurrent,
+  BUILDS,
+  projectRoot,
+  sourcesDigest,
+  staleness,
+} from "../../../runtime/compiled";
 import { REPO } from "../../support/stack";
 
 describe("runtime: the compiled program never runs stale", () => {
@@ -49,6 +55,12 @@ describe("runtime: the compiled program never runs stale", () => {
       () => assertCurrent(root, "program"),
       /^Error: homelab: the compiled program is out of date: build\/SOURCES\.sha256 is missing \(never built\)\. Run `npm run build`/,
     );
+  });
+
+  it("finds the repository above any compiled entry point", () => {
+    assert.equal(projectRoot(path.join(REPO, "build")), REPO);
+    assert.equal(projectRoot(path.join(REPO, "policies", "build", "policies")), REPO);
+    assert.throws(() => projectRoot(root), /no Pulumi\.yaml above/);
   });
 
   it("is what Pulumi runs: compiled entry points, no TypeScript at run time", () => {

@@ -3,22 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import { bundleHash, renderUnitBundle, UNIT_COMMAND } from "../renderers/unit-bundle";
 import { declaredState, observeCommand, renderObserveScript } from "../renderers/unit-live";
 import type { UnitSpec } from "../renderers/unit-script";
-import type { SshTarget } from "../model/lab";
-import { SSH_WAIT, sshConnection } from "./connection";
+import { SSH_WAIT, SshEndpoint, sshConnection } from "./connection";
 import { LiveState, packScript } from "../providers/live-state";
 import { TOKENS } from "../model/tokens";
 
 export interface ConfigUnitArgs {
   /** The rendered unit: files, validation, activation. */
   readonly spec: UnitSpec;
-  /** The machine: reached key-only with its pinned host key, by the command and the observer. */
-  readonly target: SshTarget;
+  /** The machine: reached key-only with its pinned host key, by the commands and the observer. */
+  readonly target: SshEndpoint;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
   /** Login user (root, or a user with passwordless sudo). */
   readonly adminUser: string;
   /** Resources that must be done first (the machine's SshPort, units this one builds on). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * How long the unit's command keeps dialling: SSH_WAIT by default (a machine's units are its first
+   * contact); SSH_BOOT for a new VM's first unit, which may still be booting.
+   */
+  readonly patience?: { readonly dialErrorLimit: number; readonly perDialTimeout: number };
 }
 
 /**
@@ -45,7 +49,7 @@ export class ConfigUnit extends pulumi.ComponentResource {
     this.apply = new command.remote.Command(
       `${name}-apply`,
       {
-        connection: sshConnection(target, args.privateKey, SSH_WAIT),
+        connection: sshConnection(target, args.privateKey, args.patience ?? SSH_WAIT),
         create: UNIT_COMMAND,
         stdin: bundle,
         triggers: [hash],

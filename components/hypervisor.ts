@@ -5,6 +5,7 @@ import { hypervisorLayoutUnit } from "../renderers/units/hypervisor";
 import { hypervisorNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
@@ -33,8 +34,9 @@ export class Hypervisor extends pulumi.ComponentResource {
     super(TOKENS.hypervisor, name, {}, opts);
     const { lab, hypervisor: h } = args;
     const m = h.machine;
+    const target = sshEndpoint(m.ssh!);
     const specs = [sshdUnit(lab, m), hypervisorNetworkUnit(h), hypervisorLayoutUnit(h)];
-    const ssh = sshPort(name, m.ssh!, args.privateKey, lab.adminUser, specs[0]!, {
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, {
       parent: this,
       dependsOn: args.after ?? [],
     });
@@ -44,7 +46,7 @@ export class Hypervisor extends pulumi.ComponentResource {
           `${name}-${spec.unit}`,
           {
             spec,
-            target: m.ssh!,
+            target,
             privateKey: args.privateKey,
             adminUser: lab.adminUser,
             after: [ssh],
@@ -59,7 +61,7 @@ export class Hypervisor extends pulumi.ComponentResource {
         {
           lab,
           vm,
-          hypervisor: m.ssh!,
+          hypervisor: target,
           privateKey: args.privateKey,
           after: [network, layout],
         },

@@ -4,6 +4,7 @@ import { machineIntent } from "../renderers/intents";
 import { guestNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { SSH_BOOT, SSH_WAIT, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
@@ -17,6 +18,8 @@ export interface LinuxHostArgs {
   readonly vm?: Vm;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** The host key the program generated for this VM (when the inventory pins none). */
+  readonly hostKey?: pulumi.Input<string>;
   /** Wait for these first (e.g. the VM being defined and started). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
 }
@@ -31,17 +34,26 @@ export class LinuxHost extends pulumi.ComponentResource {
   constructor(name: string, args: LinuxHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(TOKENS.linuxHost, name, {}, opts);
     const { lab, machine } = args;
-    const target = machine.ssh!;
+    const target = sshEndpoint(machine.ssh!, args.hostKey);
     const units = [sshdUnit(lab, machine), guestNetworkUnit(machine)];
     const ssh = sshPort(name, target, args.privateKey, lab.adminUser, units[0]!, {
       parent: this,
       dependsOn: args.after ?? [],
     });
+    // Every unit may be the first contact, and a new VM may still be booting.
+    const patience = args.vm ? SSH_BOOT : SSH_WAIT;
     const applied = units.map(
       (spec) =>
         new ConfigUnit(
           `${name}-${spec.unit}`,
-          { spec, target, privateKey: args.privateKey, adminUser: lab.adminUser, after: [ssh] },
+          {
+            spec,
+            target,
+            privateKey: args.privateKey,
+            adminUser: lab.adminUser,
+            after: [ssh],
+            patience,
+          },
           { parent: this },
         ),
     );

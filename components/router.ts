@@ -5,6 +5,7 @@ import { routerNetworkUnit } from "../renderers/units/network";
 import { dnsUnit, firewallUnit } from "../renderers/units/router";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
@@ -28,19 +29,20 @@ export class Router extends pulumi.ComponentResource {
     super(TOKENS.router, name, {}, opts);
     const { lab, router } = args;
     const m = router.machine;
+    const target = sshEndpoint(m.ssh!);
     const specs = [
       sshdUnit(lab, m),
       routerNetworkUnit(lab, router),
       firewallUnit(lab, router),
       dnsUnit(lab, router),
     ];
-    const ssh = sshPort(name, m.ssh!, args.privateKey, lab.adminUser, specs[0]!, { parent: this });
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, { parent: this });
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(
         `${name}-${specs[i]!.unit}`,
         {
           spec: specs[i]!,
-          target: m.ssh!,
+          target,
           privateKey: args.privateKey,
           adminUser: lab.adminUser,
           after,

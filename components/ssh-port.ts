@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SshTarget } from "../model/lab";
 import { renderUnitBundle, UNIT_COMMAND } from "../renderers/unit-bundle";
 import { observeCommand, renderObserveScript } from "../renderers/unit-live";
 import type { UnitSpec } from "../renderers/unit-script";
 import { packScript } from "../providers/live-state";
 import { SshPort } from "../providers/ssh-port";
+import type { SshEndpoint } from "./connection";
 
 /**
  * The first step of every SSH host: its SshPort (providers/ssh-port.ts), which moves sshd to a newly
@@ -13,7 +13,7 @@ import { SshPort } from "../providers/ssh-port";
  */
 export function sshPort(
   name: string,
-  target: SshTarget,
+  target: SshEndpoint,
   privateKey: pulumi.Input<string>,
   adminUser: string,
   spec: UnitSpec,

@@ -5,32 +5,31 @@
  *
  * Messages follow one shape: `<path>: <value given> <what is wrong>; expected <what is expected>. <fix>`
  */
+import {
+  closest,
+  Expected,
+  Issues,
+  show,
+  suggestName,
+  unknownKeyMessage,
+  wrongTypeMessage,
+} from "./messages";
 
-export interface Issue {
-  /** Config path, e.g. `homelab:hypervisors.atlas.vms.hermes.nics[0].zone`. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export class Issues {
-  readonly list: Issue[] = [];
-  /** Map entries that were present but invalid (path of the map, key), so that cross-reference
-   * checks do not report them a second time as "not declared". */
-  readonly dropped: { mapPath: string; key: string }[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-  get empty(): boolean {
-    return this.list.length === 0;
-  }
-}
+export { Issues } from "./messages";
+export type { Issue } from "./messages";
 
 /** Machine-readable description of a schema, for docs and JSON Schema. */
 export type Doc =
-  | { kind: "string"; description: string; format?: string; enum?: readonly string[] }
+  | {
+      kind: "string";
+      description: string;
+      format?: string;
+      enum?: readonly string[];
+      pattern?: string;
+    }
   | { kind: "integer"; description: string; min?: number; max?: number }
   | { kind: "boolean"; description: string }
-  | { kind: "array"; description: string; items: Doc }
+  | { kind: "array"; description: string; items: Doc; minItems?: number }
   | { kind: "map"; description: string; keyFormat: string; values: Doc }
   | { kind: "object"; description: string; fields: Record<string, FieldDoc> }
   | { kind: "any"; description: string };
@@ -48,29 +47,14 @@ export interface Schema<T> {
   parse(value: unknown, path: string, issues: Issues): T | undefined;
 }
 
-/** Renders a value the user gave, short and unambiguous. */
-export function show(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  let text: string;
-  try {
-    // JSON.stringify returns undefined only for functions and symbols, which config never holds.
-    text = JSON.stringify(value) ?? typeof value;
-  } catch {
-    text = typeof value;
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
-  return `a ${typeof value}`;
-}
-
-function wrongType(path: string, value: unknown, expected: string, issues: Issues): undefined {
-  issues.add(path, `${show(value)} is ${typeName(value)}; expected ${expected}.`);
+function wrongType(
+  path: string,
+  value: unknown,
+  expected: string,
+  issues: Issues,
+  kind: Expected,
+): undefined {
+  issues.add(path, wrongTypeMessage(value, issues.shown(path, value), expected, kind));
   return undefined;
 }
 
@@ -80,26 +64,34 @@ export interface StringOptions {
   format?: string;
   /** Returns a problem phrase (e.g. "is not an IPv4 address") or undefined when valid. */
   check?: (value: string) => string | undefined;
-  /** Sentence appended to format errors telling how to fix them. */
-  fix?: string;
+  /** Sentence appended to format errors telling how to fix them (may depend on the value). */
+  fix?: string | ((value: string) => string);
+  /** JSON Schema `pattern` (ECMA-262) for editors, when the shape can be written as one. */
+  pattern?: string;
 }
 
 export function str(opts: StringOptions): Schema<string> {
   const expected = opts.format ?? "a string";
+  const fix = (v: string) => {
+    const text = typeof opts.fix === "function" ? opts.fix(v) : opts.fix;
+    return text ? ` ${text}` : "";
+  };
   return {
-    doc: { kind: "string", description: opts.description, format: opts.format },
+    doc: {
+      kind: "string",
+      description: opts.description,
+      format: opts.format,
+      pattern: opts.pattern,
+    },
     parse(value, path, issues) {
-      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (typeof value !== "string") return wrongType(path, value, expected, issues, "text");
       if (value.trim() === "") {
-        issues.add(path, `"" is empty; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`);
+        issues.add(path, `"" is empty; expected ${expected}.${fix(value)}`);
         return undefined;
       }
       const problem = opts.check?.(value);
       if (problem) {
-        issues.add(
-          path,
-          `${show(value)} ${problem}; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
-        );
+        issues.add(path, `${show(value)} ${problem}; expected ${expected}.${fix(value)}`);
         return undefined;
       }
       return value;
@@ -115,11 +107,12 @@ export function oneOf<T extends string>(
   return {
     doc: { kind: "string", description: opts.description, enum: values },
     parse(value, path, issues) {
-      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (typeof value !== "string") return wrongType(path, value, expected, issues, "choice");
       if (!(values as readonly string[]).includes(value)) {
+        const guess = closest(value, values);
         issues.add(
           path,
-          `${show(value)} is not allowed; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+          `${show(value)} is not allowed; expected ${expected}. ${opts.fix ?? (guess ? `Did you mean ${show(guess)}?` : "Use one of those.")}`,
         );
         return undefined;
       }
@@ -147,7 +140,7 @@ export function int(opts: {
     doc: { kind: "integer", description: opts.description, min: opts.min, max: opts.max },
     parse(value, path, issues) {
       if (typeof value !== "number" || !Number.isInteger(value)) {
-        return wrongType(path, value, expected, issues);
+        return wrongType(path, value, expected, issues, "integer");
       }
       if (
         (opts.min !== undefined && value < opts.min) ||
@@ -155,7 +148,7 @@ export function int(opts: {
       ) {
         issues.add(
           path,
-          `${value} is out of range; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+          `${issues.shown(path, value)} is out of range; expected ${expected}. ${opts.fix ?? "Use a value in that range."}`,
         );
         return undefined;
       }
@@ -168,7 +161,9 @@ export function bool(opts: { description: string }): Schema<boolean> {
   return {
     doc: { kind: "boolean", description: opts.description },
     parse(value, path, issues) {
-      if (typeof value !== "boolean") return wrongType(path, value, "true or false", issues);
+      if (typeof value !== "boolean") {
+        return wrongType(path, value, "true or false", issues, "boolean");
+      }
       return value;
     },
   };
@@ -189,9 +184,9 @@ export function list<T>(
   opts: { description: string; minItems?: number; fix?: string },
 ): Schema<T[]> {
   return {
-    doc: { kind: "array", description: opts.description, items: item.doc },
+    doc: { kind: "array", description: opts.description, items: item.doc, minItems: opts.minItems },
     parse(value, path, issues) {
-      if (!Array.isArray(value)) return wrongType(path, value, "a list", issues);
+      if (!Array.isArray(value)) return wrongType(path, value, "a list", issues, "list");
       if (opts.minItems !== undefined && value.length < opts.minItems) {
         issues.add(
           path,
@@ -223,19 +218,15 @@ export function map<T>(
     doc: { kind: "map", description: opts.description, keyFormat: NAME_FORMAT, values: values.doc },
     parse(value, path, issues) {
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return wrongType(path, value, "a mapping of name to settings", issues);
+        return wrongType(path, value, "a mapping of name to settings", issues, "mapping");
       }
       const out: Record<string, T> = {};
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
         if (!NAME_RE.test(key)) {
+          const taken = Object.keys(value);
           issues.add(
             `${path}.${key}`,
-            `${show(key)} is not a valid name; expected ${NAME_FORMAT}. Rename it, e.g. ${show(
-              key
-                .toLowerCase()
-                .replace(/[^a-z0-9-]+/g, "-")
-                .replace(/^-+|-+$/g, "") || "host-1",
-            )}.`,
+            `${show(key)} is not a valid name; expected ${NAME_FORMAT}. Rename it, e.g. ${show(suggestName(key, taken))}.`,
           );
           issues.dropped.push({ mapPath: path, key });
           continue;
@@ -250,93 +241,102 @@ export function map<T>(
   };
 }
 
-export interface Field<T> {
+/**
+ * One key of an object schema. `R` (required) and `D` (has a default) are carried in the type so that
+ * the parsed object's type can be inferred from the fields: see `Infer`.
+ */
+export interface Field<T, R extends boolean = boolean, D extends boolean = boolean> {
   readonly schema: Schema<T>;
-  readonly required: boolean;
+  readonly required: R;
+  readonly hasDefault: D;
   readonly default?: T;
   readonly defaultText?: string;
 }
 
 /** A required field. */
-export function req<T>(schema: Schema<T>): Field<T> {
-  return { schema, required: true };
+export function req<T>(schema: Schema<T>): Field<T, true, false> {
+  return { schema, required: true, hasDefault: false };
 }
 
 /** An optional field; `defaultValue` fills it when omitted, `defaultText` documents the behaviour. */
-export function opt<T>(schema: Schema<T>, defaultValue?: T, defaultText?: string): Field<T> {
+export function opt<T>(schema: Schema<T>): Field<T, false, false>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue: undefined,
+  defaultText: string,
+): Field<T, false, false>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue: T,
+  defaultText?: string,
+): Field<T, false, true>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue?: T,
+  defaultText?: string,
+): Field<T, false, boolean> {
   return {
     schema,
     required: false,
+    hasDefault: defaultValue !== undefined,
     default: defaultValue,
     defaultText:
       defaultText ?? (defaultValue === undefined ? undefined : JSON.stringify(defaultValue)),
   };
 }
 
-type Fields<T> = { [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
-
-function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [
-    i,
-    ...Array<number>(b.length).fill(0),
-  ]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(
-        dp[i - 1]![j]! + 1,
-        dp[i]![j - 1]! + 1,
-        dp[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
-      );
-    }
+export type FieldMap = Readonly<Record<string, Field<unknown>>>;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+/** Keys present after parsing: required ones and those a default fills. */
+type PresentKeys<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { readonly required: true } | { readonly hasDefault: true }
+    ? K
+    : never;
+}[keyof F];
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+/** The parsed value of an object schema: optional fields without a default stay optional (`?:`). */
+export type ObjectValue<F extends FieldMap> = Flatten<
+  { [K in PresentKeys<F>]: ValueOf<F[K]> } & {
+    [K in Exclude<keyof F, PresentKeys<F>>]?: ValueOf<F[K]>;
   }
-  return dp[a.length]![b.length]!;
+>;
+/** The type a schema parses to, e.g. `type ZoneSpec = Infer<typeof zoneSchema>`. */
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+/** The same fields, each optional without a default (for per-host overrides of global settings). */
+export function withoutDefaults<F extends FieldMap>(
+  fields: F,
+): { [K in keyof F]: Field<ValueOf<F[K]>, false, false> } {
+  const out: Record<string, Field<unknown, false, false>> = {};
+  for (const [name, f] of Object.entries(fields)) out[name] = opt(f.schema);
+  return out as { [K in keyof F]: Field<ValueOf<F[K]>, false, false> };
 }
 
-/** The closest known key within edit distance 2, for "did you mean" hints. */
-export function closest(needle: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of [...candidates].sort()) {
-    const d = levenshtein(needle, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-export function unknownKeyMessage(key: string, known: readonly string[], where: string): string {
-  const guess = closest(key, known);
-  const hint = guess ? `Did you mean ${show(guess)}?` : `Remove it or fix its spelling.`;
-  return `${show(key)} is not a known key ${where}; expected one of ${[...known].sort().join(", ")}. ${hint}`;
-}
-
-export function object<T>(description: string, fields: Fields<T>): Schema<T> {
-  const names = Object.keys(fields) as (keyof T & string)[];
+export function object<F extends FieldMap>(description: string, fields: F): Schema<ObjectValue<F>> {
+  type T = ObjectValue<F>;
+  const names = Object.keys(fields);
   const docFields: Record<string, FieldDoc> = {};
   for (const name of names) {
-    const f = fields[name] as Field<unknown>;
+    const f = fields[name]!;
     docFields[name] = { doc: f.schema.doc, required: f.required, default: f.defaultText };
   }
   return {
     doc: { kind: "object", description, fields: docFields },
     parse(value, path, issues) {
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return wrongType(path, value, "a mapping", issues);
+        return wrongType(path, value, "a mapping", issues, "mapping");
       }
       const input = value as Record<string, unknown>;
       let ok = true;
       for (const key of Object.keys(input)) {
-        if (!names.includes(key as keyof T & string)) {
+        if (!names.includes(key)) {
           issues.add(`${path}.${key}`, unknownKeyMessage(key, names, `here`));
           ok = false;
         }
       }
       const out: Record<string, unknown> = {};
       for (const name of names) {
-        const f = fields[name] as Field<unknown>;
+        const f = fields[name]!;
         const v = input[name];
         if (v === undefined || v === null) {
           if (f.required) {

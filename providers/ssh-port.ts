@@ -75,7 +75,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 export type SshPortArgs = Omit<SshPortInputs, "connection"> & {
-  readonly connection: Omit<SshConn, "privateKey"> & { readonly privateKey: pulumi.Input<string> };
+  readonly connection: Omit<SshConn, "privateKey" | "hostKey"> & {
+    readonly privateKey: pulumi.Input<string>;
+    /** A generated host key (a new VM's) is known only once its seed exists. */
+    readonly hostKey: pulumi.Input<string>;
+  };
 };
 
 /** The SSH port of one machine (see the module comment). */

@@ -14,6 +14,7 @@ import { sshdUnit } from "../../../renderers/units/ssh";
 import { homeLab } from "../../support/labs";
 import { byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";
+import { SSH_BOOT, SSH_WAIT } from "../../../components/connection";
 
 describe("component: LinuxHost", () => {
   const lab = homeLab();
@@ -45,6 +46,11 @@ describe("component: LinuxHost", () => {
       kbdInteractiveAuthentication: false,
       permitRootLogin: "prohibit-password",
       hostKeyPinned: true,
+      settingsFrom: {
+        passwordAuthentication: "homelab:ssh.sshd",
+        kbdInteractiveAuthentication: "homelab:ssh.sshd",
+        permitRootLogin: "homelab:ssh.sshd",
+      },
     });
     // The record claims what the machine has only once the SSH baseline (its port) was applied.
     assert.ok(intent.dependsOn!.includes("hermes-sshd-live"), String(intent.dependsOn));
@@ -58,8 +64,8 @@ describe("component: LinuxHost", () => {
       assert.ok(isSecret(apply.inputs.connection));
       assert.deepEqual(
         [conn.host, conn.port, conn.hostKey, conn.dialErrorLimit, conn.perDialTimeout],
-        ["192.168.30.7", 22, hermes.ssh!.hostKey, 30, 10],
-        "the first contact waits for SSH (bounded), with the pinned host key",
+        ["192.168.30.7", 22, hermes.ssh!.hostKey, SSH_BOOT.dialErrorLimit, SSH_BOOT.perDialTimeout],
+        "a new VM's first contact waits for its boot (bounded), with the pinned host key",
       );
       assert.ok(apply.dependsOn!.includes("hermes-ssh-port"), "waits for the SSH port");
     }
@@ -85,6 +91,22 @@ describe("component: LinuxHost", () => {
       renderUnitBundle(sshdUnit(lab, hermes), "root"),
     );
     assert.ok(String(__provider).length < 60_000, `a small provider: ${String(__provider).length}`);
+  });
+
+  it("dials a machine that is not a new VM with the ordinary first-contact patience", async () => {
+    const { resources } = await runMocked(async () => {
+      const { LinuxHost } = await import("../../../components/linux-host");
+      new LinuxHost("hermes", { lab, machine: hermes, privateKey: pulumi.secret("K") });
+    });
+    for (const unit of ["sshd", "network"]) {
+      const apply = byName(resources, "command:remote:Command", `hermes-${unit}-apply`);
+      const conn = reveal<Record<string, unknown>>(apply.inputs.connection);
+      assert.deepEqual(
+        [conn.dialErrorLimit, conn.perDialTimeout],
+        [SSH_WAIT.dialErrorLimit, SSH_WAIT.perDialTimeout],
+        unit,
+      );
+    }
   });
 
   it("observes each unit over SSH (key-only, pinned host key); sshd is under the dead-man switch, the network is not", async () => {

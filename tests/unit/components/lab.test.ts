@@ -36,7 +36,7 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 23,
-      "command:remote:Command": 35, // 29 applies (files on stdin) + 1 MariaDB users + 5 probe runs
+      "command:remote:Command": 53, // 29 applies (files on stdin) + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
       "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
       "pulumi-nodejs:dynamic/homelab:SshPort": 8, // one per SSH host
       "homelab:verify:Probes": 1,

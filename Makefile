@@ -8,7 +8,7 @@ test: ## Run every test and check; prints "N passed, N failed"
 lab: ## Bring up the simulated lab and converge it with `pulumi up --policy-pack policies` (root)
 	@scripts/lab.sh up
 
-bench: ## Benchmarks P1–P5 on the bench lab and Ansible side by side; writes docs/benchmarks.md (root)
+bench: ## Benchmarks P1–P7 on the bench lab and Ansible side by side; writes docs/benchmarks.md (root)
 	@scripts/bench.sh
 
 lab-down: ## Remove the simulated lab and its stack state (idempotent)

@@ -2,6 +2,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HomeLab } from "./components/lab";
 import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config";
+import { assertCurrent, projectRoot } from "./runtime/compiled";
+
+// Pulumi runs the compiled program (build/index.js, Pulumi.yaml): never one older than its sources.
+if (__filename.endsWith(".js")) assertCurrent(projectRoot(__dirname), "program");
 
 // The Pulumi SDK formats a stack trace for every output it creates (kept for leaked-promise reports),
 // and under ts-node every frame is source-mapped: that was most of the program's time on large

@@ -26,11 +26,13 @@ const NOOP_RUNS = Number(process.env.HOMELAB_BENCH_NOOP_RUNS ?? Math.max(RUNS, 5
 export { RUNS };
 
 /** P2 (and P3's own first converge): fresh stack, unconfigured hosts, 1 and 8 hosts interleaved. */
-export function parallelism(lab: Lab): Results["p2"] {
+/** P2, and P7's per-machine connection counts (the last 8-host run). */
+export function parallelism(lab: Lab): Results["p2"] & { perMachine: Record<string, number> } {
   const one: number[] = [];
   const eight: number[] = [];
   const eightSessions: number[] = [];
   const oneSessions: number[] = [];
+  let perMachine: Record<string, number> = {};
   for (let i = 0; i < RUNS; i++) {
     for (const n of [1, 8]) {
       log(`P2 run ${i + 1}/${RUNS}: first converge with ${n} host(s)`);
@@ -41,7 +43,9 @@ export function parallelism(lab: Lab): Results["p2"] {
         sshCounter.reset();
         const up = must(pulumi(UP), `pulumi up (${n} hosts)`);
         (n === 1 ? one : eight).push(up.ms);
-        (n === 1 ? oneSessions : eightSessions).push(total(sshCounter.read()));
+        const counted = sshCounter.read();
+        (n === 1 ? oneSessions : eightSessions).push(total(counted));
+        if (n === 8) perMachine = counted;
       } finally {
         restore();
       }
@@ -52,6 +56,7 @@ export function parallelism(lab: Lab): Results["p2"] {
     eight: stat(eight),
     ratio: ratios(eight, one),
     sessions: { one: stat(oneSessions).median, eight: stat(eightSessions).median },
+    perMachine,
   };
 }
 

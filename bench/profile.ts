@@ -32,7 +32,7 @@ const CATEGORIES: [string, (url: string, fn: string) => boolean][] = [
   ["test harness (mocks, policy harness)", (u) => u.includes("/tests/support/")],
   [
     "our program (model, renderers, components)",
-    (u) => /\/(model|renderers|components)\/|\/index\.ts$/.test(u),
+    (u) => /\/(model|renderers|components|providers|runtime)\/|\/index\.(ts|js)$/.test(u),
   ],
 ];
 

@@ -8,6 +8,8 @@
  *      and no-op re-run, ours / Ansible
  *   P4 scale: program + all policies under mocks, 50 and 500 machines: time, peak memory, ratio
  *   P5 blast radius: one host's sshd setting changes: SSH sessions and steps, per host
+ *   P6 real engine: `pulumi preview` of a synthetic 600-machine inventory (bench/engine-preview.ts)
+ *   P7 SSH connections per machine in a first converge, against its units (+ 1)
  *
  * Every figure is the median of HOMELAB_BENCH_RUNS runs (default 3; P1 uses 5), min–max shown.
  * Writes docs/benchmarks.md (and bench/.work/results.json).
@@ -18,23 +20,54 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import * as path from "node:path";
-import { model, ROOT, sshCounter, WORK } from "./lab";
+import { planProbes } from "../renderers/probes";
+import type { Lab } from "../model/lab";
+import { enginePreview, type EnginePreview } from "./engine-preview";
+import { labEnv, model, ROOT, sshCounter, unitsOf, WORK } from "./lab";
 import { blastRadius, noop, parallelism, RUNS, versusAnsible } from "./measure";
 import { report, type Results } from "./report";
 import { scale } from "./scale-runs";
-import { log } from "./stats";
+import { log, stat } from "./stats";
+
+/** P6: the real engine, a 600-machine synthetic inventory, no host reachable (unshare --net). */
+function engineScale(): Results["p6"] {
+  const runs: EnginePreview[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    log(`P6 run ${i + 1}/${RUNS}: real-engine preview of 600 machines`);
+    runs.push(enginePreview(600, labEnv()));
+  }
+  return {
+    t: stat(runs.map((x) => x.ms)),
+    rss: stat(runs.map((x) => x.engineMaxRssMiB)),
+    resources: runs[0]!.resources,
+    machines: 600,
+  };
+}
+
+/** P7: each machine's connections in the last 8-host first converge, against its units. */
+function connectionsPerMachine(lab: Lab, counted: Record<string, number>): Results["p7"] {
+  const vantages = new Set(planProbes(lab).map((p) => p.vantage));
+  return lab.machines.map((m) => ({
+    machine: m.name,
+    connections: counted[m.name] ?? 0,
+    units: unitsOf(lab, m).length,
+    // the post-apply probes are one more command on the machines they run from
+    commands: unitsOf(lab, m).length + (vantages.has(m.name) ? 1 : 0),
+  }));
+}
 
 function main(): void {
   mkdirSync(WORK, { recursive: true });
   const lab = model();
   if (lab.hosts.length !== 8) throw new Error("bench/inventory.yaml must have 8 hosts");
   // Order matters: P2 leaves the lab converged for P1, P5 changes and restores one host, P3
-  // resets the hosts itself; P4 needs no lab.
-  const p2 = parallelism(lab);
+  // resets the hosts itself; P4 and P6 need no lab.
+  const { perMachine, ...p2 } = parallelism(lab);
   const p1 = noop();
   const p5 = blastRadius();
   const p3 = versusAnsible(lab);
   const p4 = scale();
+  const p6 = engineScale();
   const r: Results = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB`,
@@ -44,6 +77,8 @@ function main(): void {
     p3,
     p4,
     p5,
+    p6,
+    p7: connectionsPerMachine(lab, perMachine),
   };
   sshCounter.remove();
   writeFileSync(path.join(WORK, "results.json"), `${JSON.stringify(r, null, 2)}\n`);

@@ -1,19 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  APPLY_SCRIPT,
-  declaredState,
-  observeCommand,
-  renderObserveScript,
-  renderStageScript,
-  renderUnitBody,
-  renderUnitCommand,
-  stageDir,
-  UnitSpec,
-  unitHash,
-} from "../renderers/unit-script";
-import { SshEndpoint, sshConnection } from "./connection";
-import { LiveState } from "../providers/live-state";
+import { bundleHash, renderUnitBundle, UNIT_COMMAND } from "../renderers/unit-bundle";
+import { declaredState, observeCommand, renderObserveScript } from "../renderers/unit-live";
+import type { UnitSpec } from "../renderers/unit-script";
+import { SSH_WAIT, SshEndpoint, sshConnection } from "./connection";
+import { LiveState, packScript } from "../providers/live-state";
 import { TOKENS } from "../model/tokens";
 
 export interface ConfigUnitArgs {
@@ -25,79 +16,75 @@ export interface ConfigUnitArgs {
   readonly privateKey: pulumi.Input<string>;
   /** Login user (root, or a user with passwordless sudo). */
   readonly adminUser: string;
-  /** Resources that must be done first (e.g. the host answering SSH). */
+  /** Resources that must be done first (the machine's SshPort, units this one builds on). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * How long the unit's command keeps dialling: SSH_WAIT by default (a machine's units are its first
+   * contact); SSH_BOOT for a new VM's first unit, which may still be booting.
+   */
+  readonly patience?: { readonly dialErrorLimit: number; readonly perDialTimeout: number };
 }
 
 /**
- * Copies a unit's rendered files and its apply script to the machine's stage directory, then runs
- * the script (after checking its hash): it validates, installs write-then-rename, activates and
- * verifies, rolling back on failure. The command re-runs only when the unit's content hash changes.
- * Then its LiveState looks at the machine over a new SSH connection: it confirms a guarded unit's
- * dead-man switch, verifies the files and facts, and later reports drift on refresh.
+ * One unit on one machine: a single remote command (one SSH session) whose stdin carries the
+ * unit's files and scripts; it stages them, validates, installs all or nothing, activates and
+ * verifies (renderers/unit-script.ts). It re-runs only when the unit's content hash changes, and as
+ * the machine's first contact it waits for SSH (bounded dial retries). Then its LiveState confirms a
+ * guarded unit's dead-man switch over a new connection and checks the machine against the declared
+ * state (an unguarded unit's check comes from the apply's own output), and later reports drift on
+ * refresh.
  */
 export class ConfigUnit extends pulumi.ComponentResource {
-  /** Resolves after the unit was applied. */
+  /** Resolves after the unit was applied and verified. */
   public readonly ready: pulumi.Output<string>;
   public readonly apply: command.remote.Command;
   public readonly live: LiveState;
 
   constructor(name: string, args: ConfigUnitArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(TOKENS.configUnit, name, {}, opts);
-    const { spec, adminUser } = args;
-    const connection = sshConnection(args.target, args.privateKey);
-
-    const staged = [...spec.files, { name: APPLY_SCRIPT, content: renderUnitBody(spec) }];
-    const copies = staged.map(
-      (f) =>
-        new command.remote.CopyToRemote(
-          `${name}-${f.name}`,
-          {
-            connection,
-            source: new pulumi.asset.StringAsset(f.content),
-            remotePath: `${stageDir(spec.unit)}/${f.name}`,
-          },
-          { parent: this, dependsOn: args.after ?? [] },
-        ),
-    );
+    const { spec, adminUser, target } = args;
+    const bundle = renderUnitBundle(spec, adminUser);
+    const hash = bundleHash(bundle);
 
     this.apply = new command.remote.Command(
       `${name}-apply`,
       {
-        connection,
-        create: renderUnitCommand(spec, adminUser),
-        triggers: [unitHash(spec, adminUser)],
-        logging: "stdoutAndStderr",
+        connection: sshConnection(target, args.privateKey, args.patience ?? SSH_WAIT),
+        create: UNIT_COMMAND,
+        stdin: bundle,
+        triggers: [hash],
+        // stderr is the unit's messages; stdout its records for the LiveState (not for the log).
+        logging: "stderr",
       },
-      { parent: this, dependsOn: copies },
+      { parent: this, dependsOn: args.after ?? [] },
     );
 
     this.live = new LiveState(
       `${name}-live`,
       {
         connection: {
-          host: args.target.host,
-          port: args.target.port,
-          user: args.target.user,
+          host: target.host,
+          port: target.port,
+          user: target.user,
           privateKey: args.privateKey,
-          hostKey: args.target.hostKey,
+          hostKey: target.hostKey,
         },
         machine: spec.machine,
         unit: spec.unit,
-        token: unitHash(spec, adminUser),
+        token: hash,
         applyId: this.apply.id,
+        applyOutput: this.apply.stdout,
         revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
         state: declaredState(spec),
-        observeScript: renderObserveScript(spec, { confirm: false }),
-        confirmScript: renderObserveScript(spec, { confirm: true }),
+        observeScript: packScript(renderObserveScript(spec)),
         observeCommand: observeCommand(adminUser),
-        stageScript: renderStageScript(spec),
-        applyCommand: renderUnitCommand(spec, adminUser),
+        applyCommand: UNIT_COMMAND,
+        applyScript: packScript(bundle),
       },
       { parent: this, dependsOn: [this.apply] },
     );
 
-    this.ready = pulumi.all([this.apply.stdout, this.live.id]).apply(([stdout]) => stdout);
+    this.ready = this.live.id.apply(() => spec.unit);
     this.registerOutputs({ ready: this.ready });
   }
 }

@@ -7,7 +7,7 @@ import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
 import { Vm } from "./vm";
 
@@ -36,17 +36,10 @@ export class Hypervisor extends pulumi.ComponentResource {
     const m = h.machine;
     const target = sshEndpoint(m.ssh!);
     const specs = [sshdUnit(lab, m), hypervisorNetworkUnit(h), hypervisorLayoutUnit(h)];
-    const vmUnits = h.vms.map((v) => `vm-${v.name}`);
-    const ssh = waitForSsh(
-      name,
-      target,
-      args.privateKey,
-      [...specs.map((s) => s.unit), ...vmUnits],
-      {
-        parent: this,
-        dependsOn: args.after ?? [],
-      },
-    );
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
     const [sshd, network, layout] = specs.map(
       (spec) =>
         new ConfigUnit(
@@ -75,7 +68,12 @@ export class Hypervisor extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    new IntentRecord(`${name}-intent`, { intent: machineIntent(lab, m) }, { parent: this });
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
+    new IntentRecord(
+      `${name}-intent`,
+      { intent: machineIntent(lab, m) },
+      { parent: this, dependsOn: [sshd] },
+    );
     new IntentRecord(
       `${name}-hypervisor-intent`,
       { intent: hypervisorIntent(h) },

@@ -6,7 +6,7 @@ import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { SSH_BOOT, SSH_WAIT, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
 
 export interface LinuxHostArgs {
@@ -36,29 +36,32 @@ export class LinuxHost extends pulumi.ComponentResource {
     const { lab, machine } = args;
     const target = sshEndpoint(machine.ssh!, args.hostKey);
     const units = [sshdUnit(lab, machine), guestNetworkUnit(machine)];
-    const ssh = waitForSsh(
-      name,
-      target,
-      args.privateKey,
-      units.map((u) => u.unit),
-      {
-        parent: this,
-        dependsOn: args.after ?? [],
-      },
-      args.vm ? SSH_BOOT : SSH_WAIT,
-    );
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, units[0]!, {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
+    // Every unit may be the first contact, and a new VM may still be booting.
+    const patience = args.vm ? SSH_BOOT : SSH_WAIT;
     const applied = units.map(
       (spec) =>
         new ConfigUnit(
           `${name}-${spec.unit}`,
-          { spec, target, privateKey: args.privateKey, adminUser: lab.adminUser, after: [ssh] },
+          {
+            spec,
+            target,
+            privateKey: args.privateKey,
+            adminUser: lab.adminUser,
+            after: [ssh],
+            patience,
+          },
           { parent: this },
         ),
     );
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
     new IntentRecord(
       `${name}-intent`,
       { intent: machineIntent(lab, machine, args.vm) },
-      { parent: this },
+      { parent: this, dependsOn: [applied[0]!] },
     );
     this.ready = pulumi.all(applied.map((u) => u.ready)).apply(() => machine.name);
     this.registerOutputs({ ready: this.ready });

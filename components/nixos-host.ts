@@ -6,7 +6,7 @@ import { nixosUnit } from "../renderers/units/nixos";
 import { ConfigUnit } from "./config-unit";
 import { SSH_BOOT, SSH_WAIT, sshConnection, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import type { LinuxHostArgs } from "./linux-host";
 import { TOKENS } from "../model/tokens";
 
@@ -29,14 +29,10 @@ export class NixosHost extends pulumi.ComponentResource {
     const { lab, machine } = args;
     const spec = nixosUnit(lab, machine);
     const target = sshEndpoint(machine.ssh!, args.hostKey);
-    const ssh = waitForSsh(
-      name,
-      target,
-      args.privateKey,
-      [spec.unit],
-      { parent: this, dependsOn: args.after ?? [] },
-      args.vm ? SSH_BOOT : SSH_WAIT,
-    );
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, spec, {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
     const connection = sshConnection(target, args.privateKey);
     const nixos = new ConfigUnit(
       `${name}-${spec.unit}`,
@@ -46,6 +42,8 @@ export class NixosHost extends pulumi.ComponentResource {
         privateKey: args.privateKey,
         adminUser: lab.adminUser,
         after: [ssh],
+        // The machine's first contact; a new VM may still be booting.
+        patience: args.vm ? SSH_BOOT : SSH_WAIT,
       },
       { parent: this },
     );
@@ -90,10 +88,11 @@ export class NixosHost extends pulumi.ComponentResource {
       );
     }
     this.databasePasswords = pulumi.secret(pulumi.all(passwords));
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
     new IntentRecord(
       `${name}-intent`,
       { intent: machineIntent(lab, machine, args.vm) },
-      { parent: this },
+      { parent: this, dependsOn: [nixos] },
     );
     this.ready = nixos.ready.apply(() => machine.name);
     this.registerOutputs({ ready: this.ready, databasePasswords: this.databasePasswords });

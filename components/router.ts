@@ -7,7 +7,7 @@ import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
 import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
-import { waitForSsh } from "./ssh-wait";
+import { sshPort } from "./ssh-port";
 import { TOKENS } from "../model/tokens";
 
 export interface RouterArgs {
@@ -36,13 +36,7 @@ export class Router extends pulumi.ComponentResource {
       firewallUnit(lab, router),
       dnsUnit(lab, router),
     ];
-    const ssh = waitForSsh(
-      name,
-      target,
-      args.privateKey,
-      specs.map((s) => s.unit),
-      { parent: this },
-    );
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, { parent: this });
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(
         `${name}-${specs[i]!.unit}`,
@@ -59,7 +53,12 @@ export class Router extends pulumi.ComponentResource {
     const network = unit(1, [ssh]);
     const firewall = unit(2, [network]);
     const dns = unit(3, [network]);
-    new IntentRecord(`${name}-intent`, { intent: machineIntent(lab, m) }, { parent: this });
+    // What the machine has, recorded once it has it (e.g. a new SSH port only after the move).
+    new IntentRecord(
+      `${name}-intent`,
+      { intent: machineIntent(lab, m) },
+      { parent: this, dependsOn: [sshd] },
+    );
     new IntentRecord(
       `${name}-router-intent`,
       { intent: routerIntent(lab, router) },

@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab } from "../model/lab";
-import { planProbes, probeCommand, renderProbeScript } from "../renderers/probes";
-import { sha256, STAGE_ROOT, unitHash } from "../renderers/unit-script";
+import { planProbes, PROBE_COMMAND, renderProbeScript } from "../renderers/probes";
+import { unitHash } from "../renderers/unit-bundle";
+import { sha256 } from "../renderers/unit-script";
 import { firewallUnit } from "../renderers/units/router";
 import { sshConnection, sshEndpoint } from "./connection";
 import { TOKENS } from "../model/tokens";
@@ -40,25 +41,17 @@ export class Verification extends pulumi.ComponentResource {
         args.privateKey,
       );
       const script = renderProbeScript(plan);
-      // Staged, so a failure reads "running bash …/probes.sh: FAIL <check>" rather than the script.
-      const staged = new command.remote.CopyToRemote(
-        `${plan.vantage}-probes.sh`,
-        {
-          connection,
-          source: new pulumi.asset.StringAsset(script),
-          remotePath: `${STAGE_ROOT}/probes.sh`,
-        },
-        { parent: this, dependsOn: args.after },
-      );
+      // One session: the script on stdin; a failure reads `running "bash -s": FAIL <check>`.
       const cmd = new command.remote.Command(
         `${plan.vantage}-probes`,
         {
           connection,
-          create: probeCommand(script),
+          create: PROBE_COMMAND,
+          stdin: script,
           triggers: [sha256(script), ...rulesets],
           logging: "stdoutAndStderr",
         },
-        { parent: this, dependsOn: [staged] },
+        { parent: this, dependsOn: args.after },
       );
       return [
         plan.vantage,

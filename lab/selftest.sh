@@ -245,18 +245,28 @@ lx router -- sh -c 'ip addr flush dev eth1.30 && ip link set eth1.30 down'
 lx hv1 -- sh -c 'ip link del dmzbr; ip link set eth1.30 down'
 expect_fail "libvirtd runs only on hypervisors" lx app1 -- pgrep -x libvirtd
 
-# ---------------------------------------------------------------- nixos-rebuild shim
+# ---------------------------------------------------------------- nixos-rebuild stand-in
 if lx nix1 -- sh -c 'command -v nix-instantiate' >/dev/null 2>&1; then
-  sshh_in nix1 'mkdir -p /etc/nixos && cat > /etc/nixos/configuration.nix' <<<'{ config, pkgs, ... }: { imports = [ ./hardware.nix ]; networking.hostName = "nix1"; services.openssh.enable = true; }'
+  P=/nix/var/nix/profiles
+  sshh_in nix1 'mkdir -p /etc/nixos && cat > /etc/nixos/configuration.nix' <<<'{ config, pkgs, ... }: { imports = [ ./hardware.nix ]; networking.hostName = "nix1"; networking.nftables.enable = true; networking.firewall.allowedTCPPorts = [ 2049 ]; services.openssh = { enable = true; ports = [ 22 ]; settings.MaxAuthTries = 4; }; }'
   sshh_in nix1 'cat > /etc/nixos/hardware.nix' <<<'{ ... }: { boot.loader.grub.device = "/dev/vda"; }'
   expect_ok "nixos-rebuild switch (valid config)" sshh nix1 nixos-rebuild switch
-  expect_eq "nixos-rebuild switch: generation 1 recorded" "1" "$(lx nix1 -- cat /var/lib/nixos-shim/generation)"
-  expect_ok "nixos-rebuild switch: config copied to current/" lx nix1 -- cmp /etc/nixos/hardware.nix /var/lib/nixos-shim/current/hardware.nix
+  expect_eq "nixos-rebuild switch: generation 1 is current" "system-1-link" "$(lx nix1 -- readlink $P/system)"
+  expect_ok "nixos-rebuild switch: the system holds the configuration" lx nix1 -- sh -c "cmp /etc/nixos/hardware.nix $P/system/configuration/hardware.nix"
+  expect_eq "nixos-rebuild switch: the real sshd uses the generated config" "maxauthtries 4" "$(lx nix1 -- sh -c 'sshd -T -C user=root,host=localhost,addr=127.0.0.1 | grep ^maxauthtries')"
+  expect_ok "nixos-rebuild switch: the firewall table is loaded" lx nix1 -- sh -c 'nft list chain inet nixos-fw input-allow | grep -q "tcp dport { 22, 2049 } accept"'
+  expect_ok "ssh still works through the new sshd and firewall" sshh nix1 true
+  sshh_in nix1 'sed -i "s/MaxAuthTries = 4/MaxAuthTries = 5/" /etc/nixos/configuration.nix'
+  expect_ok "nixos-rebuild switch (a second generation)" sshh nix1 nixos-rebuild switch
+  expect_eq "generation 2 is current" "system-2-link" "$(lx nix1 -- readlink $P/system)"
+  expect_ok "nixos-rebuild switch --rollback" sshh nix1 nixos-rebuild switch --rollback
+  expect_eq "rolled back: generation 1 is current again" "system-1-link" "$(lx nix1 -- readlink $P/system)"
+  expect_eq "rolled back: sshd runs generation 1's config" "maxauthtries 4" "$(lx nix1 -- sh -c 'sshd -T -C user=root,host=localhost,addr=127.0.0.1 | grep ^maxauthtries')"
   sshh_in nix1 'cat > /etc/nixos/hardware.nix' <<<'{ ... }: { boot.loader.grub.device = ; }'
   sshh nix1 nixos-rebuild switch >"$WORK/out" 2>&1
   expect_eq "nixos-rebuild switch: parse error fails" "1" "$?"
   expect_ok "nixos-rebuild: the Nix parser's message is shown" grep -q 'syntax error' "$WORK/out"
-  expect_eq "nixos-rebuild: failed switch keeps generation 1" "1" "$(lx nix1 -- cat /var/lib/nixos-shim/generation)"
+  expect_eq "nixos-rebuild: a failed switch adds no generation" "system-1-link" "$(lx nix1 -- readlink $P/system)"
   expect_fail "nixos-rebuild dry-build also validates" sshh nix1 nixos-rebuild dry-build
   expect_ok "shim log records nixos-rebuild calls" lx nix1 -- grep -q '"shim":"nixos-rebuild","argv":\["switch"\],"rc":1' /var/log/homelab-shims.log
 else

@@ -1,34 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SshConn, sshRun } from "./ssh";
 
 /**
  * LiveState: the part of a unit that looks at the machine itself. `@pulumi/command` cannot do this
- * (its read does nothing), so this is a dynamic provider whose every operation is an SSH session
- * run with the system's OpenSSH client: key-only (the deploy key, written to a private temporary
- * file for the session), the host key pinned (a one-line known_hosts, StrictHostKeyChecking=yes),
- * no agent, no password or keyboard-interactive authentication.
+ * (its read does nothing), so this is a dynamic provider whose SSH sessions run with the system's
+ * OpenSSH client (providers/ssh.ts: key-only, host key pinned, one master connection per machine
+ * and run).
  *
+ * - create/update (after the unit's apply, or to repair drift): a guarded unit's dead-man switch is
+ *   confirmed over a NEW connection, which also observes; an unguarded unit's observation comes
+ *   from its apply (the apply prints it, no second session). The observation is compared with the
+ *   declared state; a difference is repaired once (the unit's bundle again, then confirm and
+ *   observe); if it persists the step fails naming the host, the unit and what differs. If the new
+ *   connection fails right after a guarded apply, the machine reverts by itself and the step fails
+ *   explaining that. An apply whose confirmation never came (an interrupted run) is found by its
+ *   id: still pending → confirmed now; reverted → said so, and repaired.
  * - read (refresh): observes the unit's files and facts and reports them as its `state`, inputs
  *   included, so `pulumi preview --refresh` shows drift as a diff from the live text to the
  *   declared text on exactly that host's resource.
- * - create/update (after the unit's apply, or to repair drift): over a NEW connection, confirms a
- *   guarded unit's dead-man switch, observes, and compares with the declared state. A difference is
- *   repaired once (restage, re-apply, confirm, observe); if it persists the step fails naming the
- *   host, the unit and what differs. If the new connection fails right after a guarded apply, the
- *   machine reverts by itself and the step fails explaining that.
  * - delete: nothing (the machine keeps its files; removing a unit forgets it).
  *
  * Everything below runs inside the dynamic-provider process: it is serialized with the resource,
- * so it uses only Node built-ins and the functions in this module.
+ * so it uses only Node built-ins and the functions of this module and providers/ssh.ts.
  */
 
-export interface SshConn {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly privateKey: string;
-  /** Pinned host public key, `type base64`. */
-  readonly hostKey: string;
-}
+export type { SshConn };
 
 export interface LiveStateInputs {
   readonly connection: SshConn;
@@ -38,24 +34,22 @@ export interface LiveStateInputs {
   readonly token: string;
   /** Id of the unit's apply command: a new one means the unit was just applied (confirm). */
   readonly applyId: string;
+  /** What the apply printed: the post-apply observation, or `@armed` (a guarded unit's switch). */
+  readonly applyOutput?: string;
   /** Dead-man switch window; 0 when the unit is not guarded. */
   readonly revertAfterSeconds: number;
   /** Declared state, keyed like the observer's output (file targets, modes, facts). */
   readonly state: Record<string, string>;
-  /** Observer scripts: without and with the dead-man confirmation. */
+  /**
+   * The observer (renderers/unit-live.ts), packed (packScript); `CONFIRM=<id>` in front of it
+   * confirms a switch.
+   */
   readonly observeScript: string;
-  readonly confirmScript: string;
   /** Runs the observer as root (`sh -s` or `sudo -n sh -s`). */
   readonly observeCommand: string;
-  /** Re-creates the stage directory (login user) and re-applies the unit (the apply command). */
-  readonly stageScript: string;
+  /** The unit's remote command and its stdin, packed (renderers/unit-bundle.ts): re-stage and re-apply. */
   readonly applyCommand: string;
-}
-
-export interface SshResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
+  readonly applyScript: string;
 }
 
 /** Maps `key<TAB>base64` lines to key → text. Records starting with "@" are metadata. */
@@ -117,107 +111,46 @@ export function needsUpdate(olds: LiveStateInputs, news: LiveStateInputs): boole
   );
 }
 
-/** ssh(1) options: key-only, pinned host key, nothing from the user's or system's config. */
-export function sshArgs(c: SshConn, dir: string, remoteCommand: string): string[] {
-  const type = c.hostKey.trim().split(/\s+/)[0] ?? "";
-  const algorithms = type === "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256" : type;
-  return [
-    "-F",
-    "/dev/null",
-    "-i",
-    `${dir}/key`,
-    "-o",
-    `UserKnownHostsFile=${dir}/known_hosts`,
-    "-o",
-    "GlobalKnownHostsFile=/dev/null",
-    "-o",
-    "StrictHostKeyChecking=yes",
-    "-o",
-    "HostKeyAlias=homelab-target",
-    "-o",
-    `HostKeyAlgorithms=${algorithms}`,
-    "-o",
-    "IdentitiesOnly=yes",
-    "-o",
-    "IdentityAgent=none",
-    "-o",
-    "PasswordAuthentication=no",
-    "-o",
-    "KbdInteractiveAuthentication=no",
-    "-o",
-    "PubkeyAuthentication=yes",
-    "-o",
-    "BatchMode=yes",
-    "-o",
-    "ConnectTimeout=8",
-    "-o",
-    "ServerAliveInterval=5",
-    "-o",
-    "ServerAliveCountMax=3",
-    "-o",
-    "LogLevel=ERROR",
-    "-p",
-    String(c.port),
-    "-l",
-    c.user,
-    c.host,
-    remoteCommand,
-  ];
+/**
+ * Scripts the provider only sends to the machine travel packed (gzip, base64): they are a third of
+ * their size in the program's memory and in state. Never compared (needsUpdate ignores them), so
+ * a different zlib producing other bytes changes nothing.
+ */
+export function packScript(text: string): string {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- also runs in the provider */
+  const zlib = require("node:zlib") as typeof import("node:zlib");
+  return `gz:${zlib.gzipSync(text, { level: 9 }).toString("base64")}`;
 }
 
-/** One SSH session: runs `remoteCommand` with `input` on stdin. Exit 255 is ssh's own failure. */
-export async function sshRun(
-  c: SshConn,
-  remoteCommand: string,
-  input: string,
-  timeoutMs = 600_000,
-): Promise<SshResult> {
-  /* eslint-disable @typescript-eslint/no-require-imports -- runs inside the serialized provider */
-  const fs = require("node:fs") as typeof import("node:fs");
-  const os = require("node:os") as typeof import("node:os");
-  const cp = require("node:child_process") as typeof import("node:child_process");
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const dir = fs.mkdtempSync(`${os.tmpdir()}/homelab-ssh-`);
-  try {
-    const key = c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`;
-    fs.writeFileSync(`${dir}/key`, key, { mode: 0o600 });
-    fs.writeFileSync(`${dir}/known_hosts`, `homelab-target ${c.hostKey.trim()}\n`, { mode: 0o600 });
-    return await new Promise<SshResult>((resolve, reject) => {
-      const child = cp.spawn("ssh", sshArgs(c, dir, remoteCommand), {
-        stdio: ["pipe", "pipe", "pipe"],
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
-      });
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-      child.on("error", (e) => {
-        clearTimeout(timer);
-        reject(new Error(`cannot run ssh (the OpenSSH client must be installed): ${e.message}`));
-      });
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 255, stdout, stderr });
-      });
-      child.stdin.on("error", () => undefined);
-      child.stdin.end(input);
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+export function unpackScript(packed: string): string {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- runs in the provider */
+  const zlib = require("node:zlib") as typeof import("node:zlib");
+  return packed.startsWith("gz:")
+    ? zlib.gunzipSync(Buffer.from(packed.slice(3), "base64")).toString("utf8")
+    : packed;
 }
 
-/** Runs an observer over a new connection, retrying ssh's own failures within `budgetMs`. */
+/** The observer, confirming the switch `armed` (an id, or `any`) when given. */
+export function observerInput(packed: string, armed?: string): string {
+  const script = unpackScript(packed);
+  if (armed === undefined) return script;
+  const id = /^[A-Za-z0-9._-]+$/.test(armed) ? armed : "any";
+  return `CONFIRM=${id}\n${script}`;
+}
+
+type Observed = { ok: true; obs: Record<string, string> } | { ok: false; error: string };
+
+/** Runs the observer, retrying ssh's own failures within `budgetMs`; `fresh`: a new connection. */
 async function observe(
   i: LiveStateInputs,
-  script: string,
+  input: string,
+  fresh: boolean,
   budgetMs: number,
-): Promise<{ ok: true; obs: Record<string, string> } | { ok: false; error: string }> {
+): Promise<Observed> {
   const start = Date.now();
   const errors: string[] = [];
   for (;;) {
-    const r = await sshRun(i.connection, i.observeCommand, script);
+    const r = await sshRun(i.connection, i.observeCommand, input, { fresh });
     if (r.code === 0) return { ok: true, obs: parseObservation(r.stdout) };
     errors.push(
       r.code === 255
@@ -243,9 +176,41 @@ function who(i: LiveStateInputs): string {
   return `homelab: ${i.unit} on ${i.machine}`;
 }
 
+function address(i: LiveStateInputs): string {
+  return `${i.connection.user}@${i.connection.host}:${i.connection.port}`;
+}
+
 /** Time left for the confirmation, with a margin before the machine's own timer fires. */
 function confirmBudgetMs(i: LiveStateInputs): number {
   return i.revertAfterSeconds > 0 ? Math.max(10, i.revertAfterSeconds / 2) * 1000 : 30_000;
+}
+
+/**
+ * After an apply that printed `applied`: for a guarded unit, confirm its switch over a new
+ * connection and observe there; otherwise take the apply's own observation.
+ */
+async function afterApply(i: LiveStateInputs, applied: string): Promise<Record<string, string>> {
+  const printed = parseObservation(applied);
+  if (i.revertAfterSeconds <= 0) {
+    if (Object.keys(printed).length > 0) return printed;
+    const r = await observe(i, observerInput(i.observeScript), false, 30_000);
+    if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
+    return r.obs;
+  }
+  const r = await observe(
+    i,
+    observerInput(i.observeScript, printed["@armed"] ?? "any"),
+    true,
+    confirmBudgetMs(i),
+  );
+  if (!r.ok) {
+    throw new Error(
+      `${who(i)}: the change was applied, but the deployer could not open a new SSH session to ${address(i)} afterwards (${r.error}). ` +
+        `The change would lock the deployer out, so ${i.machine} restores its previous configuration by itself within ${i.revertAfterSeconds} s of the apply (dead-man switch; logged in /var/log/homelab-deadman.log). ` +
+        `Nothing stays broken: fix the inventory (the preview shows what this change does) and run pulumi up again.`,
+    );
+  }
+  return r.obs;
 }
 
 /**
@@ -256,73 +221,68 @@ export async function converge(
   i: LiveStateInputs,
   justApplied: boolean,
 ): Promise<Record<string, string>> {
-  const guarded = i.revertAfterSeconds > 0;
-  const check = async (afterApply: boolean) => {
-    const r = await observe(
-      i,
-      guarded && afterApply ? i.confirmScript : i.observeScript,
-      confirmBudgetMs(i),
-    );
-    if (!r.ok) {
-      if (guarded && afterApply) {
-        throw new Error(
-          `${who(i)}: the change was applied, but the deployer could not open a new SSH session to ${i.connection.user}@${i.connection.host}:${i.connection.port} afterwards (${r.error}). ` +
-            `The change would lock the deployer out, so ${i.machine} restores its previous configuration by itself within ${i.revertAfterSeconds} s of the apply (dead-man switch; logged in /var/log/homelab-deadman.log). ` +
-            `Nothing stays broken: fix the inventory (the preview shows what this change does) and run pulumi up again.`,
-        );
-      }
-      throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
-    }
-    if (guarded && afterApply && r.obs["@confirm"] === "reverted") {
-      throw new Error(
-        `${who(i)}: the change was applied, but the confirmation came too late: ${i.machine} had already reverted to its previous configuration (dead-man switch after ${i.revertAfterSeconds} s). Run pulumi up again.`,
-      );
-    }
-    return r.obs;
-  };
-
-  const first = await check(justApplied);
-  if (differences(i.state, first).length === 0) return stateOf(i.state, first);
-
-  // Repair once: restage (the stage may be gone), re-apply, then confirm and verify anew.
-  const before = describeDifferences(i.state, first);
-  const staged = await sshRun(i.connection, "sh -s", i.stageScript);
-  if (staged.code !== 0) {
-    throw new Error(
-      `${who(i)}: differs from the declared state and cannot be restaged (${staged.stderr.trim()}):\n${before}`,
-    );
+  let first: Record<string, string>;
+  if (justApplied) {
+    first = await afterApply(i, i.applyOutput ?? "");
+  } else {
+    const r = await observe(i, observerInput(i.observeScript), false, 30_000);
+    if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
+    first = r.obs;
   }
-  const applied = await sshRun(i.connection, i.applyCommand, "");
+  if (first["@confirm"] !== "reverted" && differences(i.state, first).length === 0) {
+    return stateOf(i.state, first);
+  }
+
+  // Repair once: the unit's bundle again (it re-stages: the stage may be gone), then confirm and
+  // verify anew.
+  const late =
+    first["@confirm"] === "reverted"
+      ? `The apply's confirmation came too late (or the run that applied it was interrupted): ${i.machine} had reverted to its previous configuration by itself (${(first["@last-revert"] ?? "").trim() || "dead-man switch"}). `
+      : "";
+  const before = describeDifferences(i.state, first);
+  const applied = await sshRun(i.connection, i.applyCommand, unpackScript(i.applyScript));
   if (applied.code !== 0) {
     throw new Error(
-      `${who(i)}: differs from the declared state and re-applying failed: ${(applied.stderr || applied.stdout).trim()}\nWhat differed:\n${before}`,
+      `${who(i)}: ${late}differs from the declared state and re-applying failed: ${(applied.stderr || applied.stdout).trim()}\nWhat differed:\n${before}`,
     );
   }
-  const second = await check(true);
+  const second = await afterApply(i, applied.stdout);
+  if (second["@confirm"] === "reverted") {
+    throw new Error(
+      `${who(i)}: ${late}the change was re-applied, but the confirmation came too late again: ${i.machine} reverted to its previous configuration (dead-man switch after ${i.revertAfterSeconds} s). Run pulumi up again.`,
+    );
+  }
   if (differences(i.state, second).length === 0) return stateOf(i.state, second);
   const revert = second["@last-revert"]
     ? `\nLast dead-man revert: ${second["@last-revert"].trim()}`
     : "";
   throw new Error(
-    `${who(i)}: post-apply verification failed: the machine still differs from the declared state after re-applying:\n${describeDifferences(i.state, second)}${revert}`,
+    `${who(i)}: ${late}post-apply verification failed: the machine still differs from the declared state after re-applying:\n${describeDifferences(i.state, second)}${revert}`,
   );
+}
+
+/** Outputs: the inputs without the apply's output (kept once, in the command's state). */
+function outputs(i: LiveStateInputs, state: Record<string, string>) {
+  const { applyOutput: _printed, ...rest } = i;
+  void _printed;
+  return { ...rest, state };
 }
 
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LiveStateInputs) {
     const state = await converge(inputs, true);
-    return { id: `${inputs.machine}/${inputs.unit}`, outs: { ...inputs, state } };
+    return { id: `${inputs.machine}/${inputs.unit}`, outs: outputs(inputs, state) };
   },
   async diff(_id: string, olds: LiveStateInputs, news: LiveStateInputs) {
     return Promise.resolve({ changes: needsUpdate(olds, news) });
   },
   async update(_id: string, olds: LiveStateInputs, news: LiveStateInputs) {
     const state = await converge(news, olds.applyId !== news.applyId);
-    return { outs: { ...news, state } };
+    return { outs: outputs(news, state) };
   },
   async read(id: string, props?: LiveStateInputs) {
     if (!props) throw new Error(`homelab: live state ${id}: nothing recorded to refresh`);
-    const r = await observe(props, props.observeScript, 30_000);
+    const r = await observe(props, observerInput(props.observeScript), false, 30_000);
     if (!r.ok) {
       throw new Error(`${who(props)}: cannot read the live state over SSH (refresh): ${r.error}`);
     }
@@ -335,14 +295,15 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** The resource's arguments: the provider's inputs, where the key and the apply id may be outputs. */
-export type LiveStateArgs = Omit<LiveStateInputs, "connection" | "applyId"> & {
+/** The resource's arguments: the provider's inputs, where the key and the apply's results may be outputs. */
+export type LiveStateArgs = Omit<LiveStateInputs, "connection" | "applyId" | "applyOutput"> & {
   readonly connection: Omit<SshConn, "privateKey" | "hostKey"> & {
     readonly privateKey: pulumi.Input<string>;
     /** A generated host key (a new VM's) is known only once its seed exists. */
     readonly hostKey: pulumi.Input<string>;
   };
   readonly applyId: pulumi.Input<string>;
+  readonly applyOutput: pulumi.Input<string | undefined>;
 };
 
 /** The live state of one unit on one machine (see the module comment). */

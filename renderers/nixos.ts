@@ -72,7 +72,8 @@ export function renderNixosConfiguration(lab: Lab, m: Machine): string {
         ]
       : []),
     "",
-    "  # Firewall: exactly the ports of the declared services",
+    "  # Firewall: exactly the ports of the declared services (nftables backend, table inet nixos-fw)",
+    "  networking.nftables.enable = true;",
     "  networking.firewall.enable = true;",
     `  networking.firewall.allowedTCPPorts = ${nixList(ports.tcp.map(String))};`,
     `  networking.firewall.allowedUDPPorts = ${nixList(ports.udp.map(String))};`,

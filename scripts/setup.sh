@@ -42,3 +42,10 @@ npm_install() {
 }
 npm_install "$root"
 npm_install "$root/policies"
+
+# The compiled program and policy pack that pulumi runs (Pulumi.yaml main, runtime/compiled.ts):
+# rebuilt only when a source changed since the last build.
+if ! node "$root/build/runtime/compiled.js" check >/dev/null 2>&1; then
+  echo "setup: npm run build (program and policy pack)"
+  (cd "$root" && npm run -s build)
+fi

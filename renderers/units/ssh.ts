@@ -14,13 +14,19 @@ function authorizedKeysPath(user: string): string {
   return user === "root" ? "/root/.ssh/authorized_keys" : `/home/${user}/.ssh/authorized_keys`;
 }
 
+/** After activating: `sshd -T` must report every declared setting (`overriddenBy` names the culprit). */
+export function sshdChecks(lab: Lab, m: Machine, overriddenBy: string): string[] {
+  const ssh = m.ssh!;
+  return expectedSshdEffective(ssh.sshd, ssh.port).map(
+    ([k, v]) =>
+      `sshd -T -C user=${lab.adminUser},host=localhost,addr=127.0.0.1 | grep -qx ${shq(`${k} ${v}`)} || { echo ${shq(`sshd on ${m.name} does not report "${k} ${v}" after activating: ${overriddenBy}`)} >&2; false; }`,
+  );
+}
+
 /** Hardened SSH baseline: sshd drop-in + authorized_keys, `sshd -t` before reload, `sshd -T` after. */
 export function sshdUnit(lab: Lab, m: Machine): UnitSpec {
   const ssh = m.ssh!;
-  const checks = expectedSshdEffective(ssh.sshd, ssh.port).map(
-    ([k, v]) =>
-      `sshd -T -C user=${lab.adminUser},host=localhost,addr=127.0.0.1 | grep -qx ${shq(`${k} ${v}`)} || { echo ${shq(`sshd on ${m.name} does not report "${k} ${v}" after reload: another sshd_config file overrides the homelab drop-in`)} >&2; false; }`,
-  );
+  const checks = sshdChecks(lab, m, "another sshd_config file overrides the homelab drop-in");
   return {
     machine: m.name,
     unit: "sshd",
@@ -46,11 +52,12 @@ export function sshdUnit(lab: Lab, m: Machine): UnitSpec {
     verify: checks,
     facts: [sshdFact(lab, m)],
     guard: { revertAfterSeconds: lab.revertAfterSeconds },
+    setsSshPort: true,
   };
 }
 
 /** The security-relevant settings sshd actually uses (`sshd -T`), whichever file sets them. */
-function sshdFact(lab: Lab, m: Machine): UnitFact {
+export function sshdFact(lab: Lab, m: Machine): UnitFact {
   const expected = expectedSshdEffective(m.ssh!.sshd, m.ssh!.port);
   return {
     key: "sshd -T (effective settings)",

@@ -38,3 +38,19 @@ export function children(resources: readonly Recorded[]): string[] {
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
     .map((r) => `${r.type} ${r.name}`);
 }
+
+/**
+ * The files a unit's command stages, decoded from the bundle on its stdin
+ * (renderers/unit-bundle.ts: `put <name> <sha256> <<'HOMELAB_EOF'`, base64, `HOMELAB_EOF`).
+ */
+export function bundleFiles(resources: readonly Recorded[], unit: string): Record<string, string> {
+  const stdin = String(
+    reveal(byName(resources, "command:remote:Command", `${unit}-apply`).inputs.stdin),
+  );
+  const files: Record<string, string> = {};
+  for (const m of stdin.matchAll(
+    /^put (\S+) [0-9a-f]{64} <<'HOMELAB_EOF'\n([\s\S]*?)\nHOMELAB_EOF$/gm,
+  ))
+    files[m[1]!] = Buffer.from(m[2]!.replace(/\n/g, ""), "base64").toString("utf8");
+  return files;
+}

@@ -16,6 +16,8 @@ export interface Recorded {
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
   readonly provider?: string;
+  /** Names of the resources it depends on (explicit and through its inputs), once registered. */
+  dependsOn?: string[];
 }
 
 export interface RunResult {
@@ -48,7 +50,11 @@ export function engineConfig(raw: Record<string, unknown>): Record<string, strin
 }
 
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
-type RegisterRequest = { getType(): string; getName(): string };
+type RegisterRequest = {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+};
 
 export async function runMocked(
   program: () => Promise<Record<string, unknown> | void>,
@@ -90,8 +96,13 @@ export async function runMocked(
   };
   const register = monitor.registerResource.bind(monitor);
   const urnOf = new Map<string, string>();
+  const depsOf = new Map<string, string[]>();
   monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     register(req, (err, resp) => {
+      depsOf.set(
+        `${req.getType()}::${req.getName()}`,
+        req.getDependenciesList().map((u) => u.split("::").pop()!),
+      );
       if (resp) {
         urns.push(resp.getUrn());
         urnOf.set(`${req.getType()}::${req.getName()}`, resp.getUrn());
@@ -117,7 +128,10 @@ export async function runMocked(
     stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = limit;
   }
-  for (const r of resources) r.urn = urnOf.get(`${r.type}::${r.name}`);
+  for (const r of resources) {
+    r.urn = urnOf.get(`${r.type}::${r.name}`);
+    r.dependsOn = depsOf.get(`${r.type}::${r.name}`);
+  }
   const dups = duplicateUrns(urns);
   if (dups.length)
     throw new Error(

@@ -13,7 +13,8 @@
   networking.defaultGateway = { address = "10.0.20.1"; interface = "eth0"; };
   networking.nameservers = [ "10.0.20.1" ];
 
-  # Firewall: exactly the ports of the declared services
+  # Firewall: exactly the ports of the declared services (nftables backend, table inet nixos-fw)
+  networking.nftables.enable = true;
   networking.firewall.enable = true;
   networking.firewall.allowedTCPPorts = [ 22 2049 3306 ];
   networking.firewall.allowedUDPPorts = [ ];

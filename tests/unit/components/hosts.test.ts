@@ -1,52 +1,46 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  declaredState,
-  renderObserveScript,
-  renderStageScript,
-  renderUnitBody,
-  renderUnitCommand,
+  renderUnitBundle,
+  stagedFiles,
+  UNIT_COMMAND,
   unitHash,
-} from "../../../renderers/unit-script";
+} from "../../../renderers/unit-bundle";
+import { declaredState, renderObserveScript } from "../../../renderers/unit-live";
+import { nixosUnit } from "../../../renderers/units/nixos";
+import { packScript, unpackScript } from "../../../providers/live-state";
 import { guestNetworkUnit } from "../../../renderers/units/network";
 import { sshdUnit } from "../../../renderers/units/ssh";
 import { homeLab } from "../../support/labs";
-import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
+import { byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";
+import { SSH_BOOT, SSH_WAIT } from "../../../components/connection";
 
 describe("component: LinuxHost", () => {
   const lab = homeLab();
   const hermes = lab.machines.find((m) => m.name === "hermes")!;
   const vm = lab.hypervisors[0]!.vms.find((v) => v.name === "hermes")!;
 
-  it("applies the SSH baseline and the guest network, then publishes its intent with NIC bridges", async () => {
+  it("applies each unit in one command (files on stdin), behind the SshPort, then publishes its intent", async () => {
     const { resources } = await runMocked(async () => {
       const { LinuxHost } = await import("../../../components/linux-host");
       new LinuxHost("hermes", { lab, machine: hermes, vm, privateKey: pulumi.secret("K") });
     });
     assert.deepEqual(children(resources).sort(), [
       "command:remote:Command hermes-network-apply",
-      "command:remote:Command hermes-ssh",
       "command:remote:Command hermes-sshd-apply",
-      "command:remote:CopyToRemote hermes-network-apply.sh",
-      "command:remote:CopyToRemote hermes-network-cloud-init-network.cfg",
-      "command:remote:CopyToRemote hermes-network-converge.sh",
-      "command:remote:CopyToRemote hermes-network-interfaces",
-      "command:remote:CopyToRemote hermes-network-sysctl.conf",
-      "command:remote:CopyToRemote hermes-sshd-apply.sh",
-      "command:remote:CopyToRemote hermes-sshd-authorized_keys",
-      "command:remote:CopyToRemote hermes-sshd-sshd.conf",
       "homelab:intent:Record hermes-intent",
       "homelab:linux:Host hermes",
       "homelab:ssh:ConfigUnit hermes-network",
       "homelab:ssh:ConfigUnit hermes-sshd",
       "pulumi-nodejs:dynamic/homelab:LiveState hermes-network-live",
       "pulumi-nodejs:dynamic/homelab:LiveState hermes-sshd-live",
+      "pulumi-nodejs:dynamic/homelab:SshPort hermes-ssh-port",
     ]);
-    const intent = byName(resources, "homelab:intent:Record", "hermes-intent").inputs
-      .intent as Record<string, unknown>;
-    assert.deepEqual(intent.nics, [{ zone: "dmz", bridge: "br-dmz", mac: "ca:fe:c0:ff:ee:07" }]);
-    assert.deepEqual(intent.ssh, {
+    const intent = byName(resources, "homelab:intent:Record", "hermes-intent");
+    const facts = intent.inputs.intent as Record<string, unknown>;
+    assert.deepEqual(facts.nics, [{ zone: "dmz", bridge: "br-dmz", mac: "ca:fe:c0:ff:ee:07" }]);
+    assert.deepEqual(facts.ssh, {
       port: 22,
       passwordAuthentication: false,
       kbdInteractiveAuthentication: false,
@@ -58,31 +52,80 @@ describe("component: LinuxHost", () => {
         permitRootLogin: "homelab:ssh.sshd",
       },
     });
-    const spec = sshdUnit(lab, hermes);
-    assert.equal(
-      byName(resources, "command:remote:Command", "hermes-sshd-apply").inputs.create,
-      renderUnitCommand(spec, "root"),
-    );
-    const body = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "hermes-sshd-apply.sh").inputs.source,
-    );
-    assert.equal(body, renderUnitBody(spec));
-    assert.match(body, /^ {2}sshd -t \|\| exit 1$/m);
+    // The record claims what the machine has only once the SSH baseline (its port) was applied.
+    assert.ok(intent.dependsOn!.includes("hermes-sshd-live"), String(intent.dependsOn));
+    for (const spec of [sshdUnit(lab, hermes), guestNetworkUnit(hermes)]) {
+      const apply = byName(resources, "command:remote:Command", `hermes-${spec.unit}-apply`);
+      assert.equal(apply.inputs.create, UNIT_COMMAND);
+      assert.equal(apply.inputs.stdin, renderUnitBundle(spec, "root"));
+      assert.deepEqual(apply.inputs.triggers, [unitHash(spec, "root")]);
+      assert.equal(apply.inputs.logging, "stderr");
+      const conn = reveal<Record<string, unknown>>(apply.inputs.connection);
+      assert.ok(isSecret(apply.inputs.connection));
+      assert.deepEqual(
+        [conn.host, conn.port, conn.hostKey, conn.dialErrorLimit, conn.perDialTimeout],
+        ["192.168.30.7", 22, hermes.ssh!.hostKey, SSH_BOOT.dialErrorLimit, SSH_BOOT.perDialTimeout],
+        "a new VM's first contact waits for its boot (bounded), with the pinned host key",
+      );
+      assert.ok(apply.dependsOn!.includes("hermes-ssh-port"), "waits for the SSH port");
+    }
+    const body = stagedFiles(sshdUnit(lab, hermes)).find((f) => f.name === "apply.sh")!.content;
+    assert.match(body, /^ {2}sshd -t \|\| \{ say 'activation step failed: sshd -t'; exit 1; \}$/m);
     assert.match(body, /grep -qx 'passwordauthentication no'/);
+    const port = byName(resources, "pulumi-nodejs:dynamic/homelab:SshPort", "hermes-ssh-port");
+    const { connection, __provider, ...rest } = port.inputs;
+    assert.ok(isSecret(connection));
+    assert.equal(typeof __provider, "string");
+    assert.deepEqual(rest, {
+      machine: "hermes",
+      unit: "sshd",
+      port: 22,
+      revertAfterSeconds: 120,
+      applyCommand: UNIT_COMMAND,
+      applyScript: packScript(renderUnitBundle(sshdUnit(lab, hermes), "root")),
+      observeCommand: "sh -s",
+      observeScript: packScript(renderObserveScript(sshdUnit(lab, hermes))),
+    });
+    assert.equal(
+      unpackScript(String(rest.applyScript)),
+      renderUnitBundle(sshdUnit(lab, hermes), "root"),
+    );
+    assert.ok(String(__provider).length < 60_000, `a small provider: ${String(__provider).length}`);
+  });
+
+  it("dials a machine that is not a new VM with the ordinary first-contact patience", async () => {
+    const { resources } = await runMocked(async () => {
+      const { LinuxHost } = await import("../../../components/linux-host");
+      new LinuxHost("hermes", { lab, machine: hermes, privateKey: pulumi.secret("K") });
+    });
+    for (const unit of ["sshd", "network"]) {
+      const apply = byName(resources, "command:remote:Command", `hermes-${unit}-apply`);
+      const conn = reveal<Record<string, unknown>>(apply.inputs.connection);
+      assert.deepEqual(
+        [conn.dialErrorLimit, conn.perDialTimeout],
+        [SSH_WAIT.dialErrorLimit, SSH_WAIT.perDialTimeout],
+        unit,
+      );
+    }
   });
 
   it("observes each unit over SSH (key-only, pinned host key); sshd is under the dead-man switch, the network is not", async () => {
-    const { resources } = await runMocked(async () => {
-      const { LinuxHost } = await import("../../../components/linux-host");
-      new LinuxHost("hermes", { lab, machine: hermes, vm, privateKey: pulumi.secret("K") });
-    });
+    const { resources } = await runMocked(
+      async () => {
+        const { LinuxHost } = await import("../../../components/linux-host");
+        new LinuxHost("hermes", { lab, machine: hermes, vm, privateKey: pulumi.secret("K") });
+      },
+      {
+        outputs: (r) => (r.type === "command:remote:Command" ? { stdout: `out of ${r.name}` } : {}),
+      },
+    );
     for (const spec of [sshdUnit(lab, hermes), guestNetworkUnit(hermes)]) {
       const live = byName(
         resources,
         "pulumi-nodejs:dynamic/homelab:LiveState",
         `hermes-${spec.unit}-live`,
       );
-      const { connection, __provider, applyId, ...rest } = live.inputs;
+      const { connection, __provider, applyId, applyOutput, ...rest } = live.inputs;
       assert.ok(isSecret(connection), "the connection (deploy key) is a secret");
       assert.deepEqual(reveal(connection), {
         host: "192.168.30.7",
@@ -101,18 +144,23 @@ describe("component: LinuxHost", () => {
         typeof applyId === "string" && applyId.length > 0,
         "follows its apply command's id",
       );
+      assert.equal(applyOutput, `out of hermes-${spec.unit}-apply`, "and its output");
       assert.deepEqual(rest, {
         machine: "hermes",
         unit: spec.unit,
         token: unitHash(spec, "root"),
         revertAfterSeconds: spec.unit === "sshd" ? 120 : 0,
         state: declaredState(spec),
-        observeScript: renderObserveScript(spec, { confirm: false }),
-        confirmScript: renderObserveScript(spec, { confirm: true }),
+        observeScript: packScript(renderObserveScript(spec)),
         observeCommand: "sh -s",
-        stageScript: renderStageScript(spec),
-        applyCommand: renderUnitCommand(spec, "root"),
+        applyCommand: UNIT_COMMAND,
+        applyScript: packScript(renderUnitBundle(spec, "root")),
       });
+      assert.equal(unpackScript(String(rest.observeScript)), renderObserveScript(spec));
+      assert.ok(
+        String(__provider).length < 60_000,
+        `a small provider: ${String(__provider).length}`,
+      );
     }
   });
 });
@@ -140,21 +188,26 @@ describe("component: NixosHost", () => {
     assert.deepEqual(children(resources).sort(), [
       "command:remote:Command infra1-db-users",
       "command:remote:Command infra1-nixos-apply",
-      "command:remote:Command infra1-ssh",
-      "command:remote:CopyToRemote infra1-nixos-apply.sh",
-      "command:remote:CopyToRemote infra1-nixos-configuration.nix",
       "homelab:intent:Record infra1-intent",
       "homelab:nixos:Host infra1",
       "homelab:ssh:ConfigUnit infra1-nixos",
       "pulumi-nodejs:dynamic/homelab:LiveState infra1-nixos-live",
+      "pulumi-nodejs:dynamic/homelab:SshPort infra1-ssh-port",
       "random:index/randomPassword:RandomPassword infra1-db-gitea",
       "random:index/randomPassword:RandomPassword infra1-db-nextcloud",
     ]);
-    const apply = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "infra1-nixos-apply.sh").inputs.source,
+    const spec = nixosUnit(lab, infra1);
+    assert.equal(
+      byName(resources, "command:remote:Command", "infra1-nixos-apply").inputs.stdin,
+      renderUnitBundle(spec, "root"),
     );
+    const apply = stagedFiles(spec).find((f) => f.name === "apply.sh")!.content;
     assert.match(apply, /nix-instantiate --parse "\$STAGE\/configuration\.nix"/);
-    assert.match(apply, /nixos-rebuild switch \|\| exit 1/);
+    assert.match(apply, /^ {2}nixos-rebuild switch \|\| \{/m);
+    // The switch is guarded: it reverts to the previous generation unless confirmed.
+    assert.match(apply, /--revert-after 120/);
+    const live = byName(resources, "pulumi-nodejs:dynamic/homelab:LiveState", "infra1-nixos-live");
+    assert.equal(live.inputs.revertAfterSeconds, 120);
     const users = byName(resources, "command:remote:Command", "infra1-db-users");
     assert.ok(isSecret(users.inputs.stdin), "the SQL carrying passwords is secret");
     assert.match(

@@ -9,7 +9,9 @@ import {
   vmRestartCommand,
 } from "../../../renderers/units/hypervisor";
 import { homeLab } from "../../support/labs";
-import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
+import { vmDomainUnit } from "../../../renderers/units/hypervisor";
+import { stagedFiles } from "../../../renderers/unit-bundle";
+import { bundleFiles, byName, children, isSecret, reveal } from "../../support/inputs";
 import { duplicateUrns, RunResult, runMocked } from "../../support/mocks";
 
 describe("component: Hypervisor and Vm", () => {
@@ -23,9 +25,8 @@ describe("component: Hypervisor and Vm", () => {
 
   it("creates its units, one Vm per guest, and its intents", async () => {
     const { resources, urns } = await run();
-    const top = children(resources).filter((c) => !/CopyToRemote|-apply$/.test(c));
+    const top = children(resources).filter((c) => !/-apply$/.test(c));
     assert.deepEqual(top.sort(), [
-      "command:remote:Command atlas-ssh",
       "command:remote:Command edge-removal",
       "command:remote:Command edge-restart",
       "command:remote:Command hermes-removal",
@@ -55,6 +56,7 @@ describe("component: Hypervisor and Vm", () => {
       "pulumi-nodejs:dynamic/homelab:LiveState hermes-domain-live",
       "pulumi-nodejs:dynamic/homelab:LiveState talos-cp1-domain-live",
       "pulumi-nodejs:dynamic/homelab:LiveState talos-w1-domain-live",
+      "pulumi-nodejs:dynamic/homelab:SshPort atlas-ssh-port",
     ]);
     assert.deepEqual(duplicateUrns(urns), []);
   });
@@ -62,27 +64,23 @@ describe("component: Hypervisor and Vm", () => {
   it("defines each VM on the hypervisor from the rendered domain XML, over the hypervisor's connection", async () => {
     const { resources } = await run();
     const hermes = atlas.vms.find((v) => v.name === "hermes")!;
-    const xml = byName(resources, "command:remote:CopyToRemote", "hermes-domain-domain.xml");
-    assert.equal(xml.inputs.remotePath, ".homelab/stage/vm-hermes/domain.xml");
-    assert.equal(await assetText(xml.inputs.source), renderDomainXml(hermes, "kvm"));
-    assert.equal(reveal<{ host: string }>(xml.inputs.connection).host, "192.168.40.2");
-    const apply = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "hermes-domain-apply.sh").inputs.source,
-    );
+    const cmd = byName(resources, "command:remote:Command", "hermes-domain-apply");
+    assert.equal(reveal<{ host: string }>(cmd.inputs.connection).host, "192.168.40.2");
+    const staged = (vm: string) => bundleFiles(resources, `${vm}-domain`);
+    assert.equal(staged("hermes")["domain.xml"], renderDomainXml(hermes, "kvm"));
+    const apply = staged("hermes")["apply.sh"]!;
     assert.match(apply, /virsh define \/etc\/homelab\/vms\/hermes\.xml/);
     assert.match(apply, /qemu-img create -q -f qcow2 -F qcow2 -b /);
     assert.match(apply, /cloud-localds --network-config=/);
     // Talos guests boot without a cloud-init seed.
-    assert.doesNotMatch(
-      await assetText(
-        byName(resources, "command:remote:CopyToRemote", "talos-cp1-domain-apply.sh").inputs.source,
-      ),
-      /cloud-localds/,
+    assert.doesNotMatch(staged("talos-cp1")["apply.sh"]!, /cloud-localds/);
+    // The bundle on stdin carries exactly the unit's files and scripts (the command stages them).
+    assert.deepEqual(
+      Object.keys(staged("hermes")),
+      stagedFiles(vmDomainUnit(lab, hermes)).map((f) => f.name),
     );
-    // The stage directories of all VM units exist before copies start.
-    assert.match(
-      String(byName(resources, "command:remote:Command", "atlas-ssh").inputs.create),
-      /\.homelab\/stage\/vm-hermes/,
+    assert.ok(
+      cmd.dependsOn!.includes("atlas-network-live") && cmd.dependsOn!.includes("atlas-layout-live"),
     );
   });
 
@@ -143,9 +141,16 @@ describe("component: Vm lifecycle and generated host keys", function () {
     assert.ok(isSecret(write.inputs.stdin), "the private key travels as a secret");
     const keys = ed25519HostKey(SEED, "root@hermes");
     assert.equal(reveal(write.inputs.stdin), renderCloudInitHostKeys(keys));
-    // The private key is in no staged file of the domain unit (those are public, and in the state).
-    for (const r of resources.filter((x) => x.type === "command:remote:CopyToRemote")) {
-      assert.doesNotMatch(await assetText(r.inputs.source), /OPENSSH PRIVATE KEY/, r.name);
+    // The private key is in no unit's bundle (those are public, and in the state).
+    const applies = resources.filter(
+      (x) => x.type === "command:remote:Command" && /-apply$/.test(x.name),
+    );
+    assert.ok(applies.length > 0);
+    for (const r of applies) {
+      assert.doesNotMatch(String(reveal(r.inputs.stdin)), /OPENSSH PRIVATE KEY/, r.name);
+      const unit = r.name.replace(/-apply$/, "");
+      for (const [f, text] of Object.entries(bundleFiles(resources, unit)))
+        assert.doesNotMatch(text, /OPENSSH PRIVATE KEY/, `${unit} ${f}`);
     }
   });
 
@@ -165,7 +170,7 @@ describe("component: Vm lifecycle and generated host keys", function () {
         r.name,
       );
     }
-    const edgeSsh = byName(resources, "command:remote:Command", "edge-ssh");
+    const edgeSsh = byName(resources, "command:remote:Command", "edge-sshd-apply");
     assert.equal(
       reveal<{ hostKey: string }>(edgeSsh.inputs.connection).hostKey,
       vm("edge").machine.ssh!.hostKey,
@@ -178,22 +183,16 @@ describe("component: Vm lifecycle and generated host keys", function () {
 
   it("seeds the guest from a root-only file that joins the rendered user-data and the key", async () => {
     const { resources } = await runLab();
-    const apply = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "hermes-domain-apply.sh").inputs.source,
-    );
+    const apply = bundleFiles(resources, "hermes-domain")["apply.sh"]!;
     assert.match(apply, /\[ -f \/etc\/homelab\/vms\/hermes\/host-keys\.cfg \] \|\| fail/);
     assert.match(
       apply,
       /\(umask 077 && cat \/etc\/homelab\/vms\/hermes\/user-data \/etc\/homelab\/vms\/hermes\/host-keys\.cfg >/,
     );
     assert.match(apply, /chmod 0600 '\/var\/lib\/libvirt\/images\/hermes-seed\.iso'\.new/);
-    const edge = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "edge-domain-apply.sh").inputs.source,
-    );
+    const edge = bundleFiles(resources, "edge-domain")["apply.sh"]!;
     assert.doesNotMatch(edge, /host-keys\.cfg/, "edge's key is pinned in the inventory");
-    const xml = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "hermes-domain-domain.xml").inputs.source,
-    );
+    const xml = bundleFiles(resources, "hermes-domain")["domain.xml"]!;
     assert.match(xml, /<domain type='qemu'>/);
     assert.match(xml, /<cpu mode='maximum'\/>/);
   });

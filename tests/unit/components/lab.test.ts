@@ -36,9 +36,9 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 23,
-      "command:remote:Command": 61, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
-      "command:remote:CopyToRemote": 92, // 58 rendered files + one apply.sh per unit + 5 probe scripts
+      "command:remote:Command": 53, // 29 applies (files on stdin) + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
       "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
+      "pulumi-nodejs:dynamic/homelab:SshPort": 8, // one per SSH host
       "homelab:verify:Probes": 1,
       "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
       "random:index/randomPassword:RandomPassword": 2,
@@ -56,7 +56,10 @@ describe("the home stack under mocks (index.ts)", function () {
 
   it("connects to every SSH host key-only, with its pinned host key, as a secret connection", () => {
     const remote = home.resources.filter(
-      (r) => r.type.startsWith("command:remote:") || r.type === RESOURCE_TYPES.liveState,
+      (r) =>
+        r.type.startsWith("command:remote:") ||
+        r.type === RESOURCE_TYPES.liveState ||
+        r.type === "pulumi-nodejs:dynamic/homelab:SshPort",
     );
     const hosts = new Set<string>();
     for (const r of remote) {

@@ -4,9 +4,14 @@ import { INTENT_VERSION } from "../../../model/intent";
 import { routerIntent, machineIntent } from "../../../renderers/intents";
 import { renderNftables } from "../../../renderers/nftables";
 import { firewallUnit } from "../../../renderers/units/router";
-import { renderUnitBody, renderUnitCommand, unitHash } from "../../../renderers/unit-script";
+import {
+  renderUnitBundle,
+  stagedFiles,
+  UNIT_COMMAND,
+  unitHash,
+} from "../../../renderers/unit-bundle";
 import { homeLab } from "../../support/labs";
-import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
+import { byName, children, isSecret, reveal } from "../../support/inputs";
 import { duplicateUrns, runMocked } from "../../support/mocks";
 
 describe("component: Router", () => {
@@ -21,23 +26,14 @@ describe("component: Router", () => {
   it("creates exactly its children, named from its own name", async () => {
     const { resources, urns } = await run();
     const units = ["sshd", "network", "firewall", "dns"];
-    const files: Record<string, string[]> = {
-      sshd: ["sshd.conf", "authorized_keys"],
-      network: ["interfaces", "converge.sh", "sysctl.conf"],
-      firewall: ["nftables.conf"],
-      dns: ["dnsmasq.conf"],
-    };
     assert.deepEqual(
       children(resources).sort(),
       [
         "homelab:net:Router gw1",
-        "command:remote:Command gw1-ssh",
+        "pulumi-nodejs:dynamic/homelab:SshPort gw1-ssh-port",
         ...units.map((u) => `homelab:ssh:ConfigUnit gw1-${u}`),
         ...units.map((u) => `command:remote:Command gw1-${u}-apply`),
         ...units.map((u) => `pulumi-nodejs:dynamic/homelab:LiveState gw1-${u}-live`),
-        ...units.flatMap((u) =>
-          [...files[u]!, "apply.sh"].map((f) => `command:remote:CopyToRemote gw1-${u}-${f}`),
-        ),
         "homelab:intent:Record gw1-intent",
         "homelab:intent:Record gw1-router-intent",
       ].sort(),
@@ -48,7 +44,7 @@ describe("component: Router", () => {
   it("connects key-only with the pinned host key; the connection is a secret; never a password", async () => {
     const { resources } = await run();
     const remote = resources.filter((r) => r.type.startsWith("command:remote:"));
-    assert.equal(remote.length, 16); // 1 wait + 4 applies + 7 staged files + 4 staged scripts
+    assert.equal(remote.length, 4); // one command per unit, whatever its files
     for (const r of remote) {
       assert.ok(isSecret(r.inputs.connection), `${r.name}: connection must be secret`);
       const c = reveal<Record<string, unknown>>(r.inputs.connection);
@@ -62,33 +58,30 @@ describe("component: Router", () => {
         `${r.name}: bounded dialing`,
       );
     }
-    assert.equal(
-      reveal<Record<string, unknown>>(
-        byName(resources, "command:remote:Command", "gw1-ssh").inputs.connection,
-      ).dialErrorLimit,
-      30,
-    );
+    for (const r of remote) {
+      assert.equal(
+        reveal<Record<string, unknown>>(r.inputs.connection).dialErrorLimit,
+        30,
+        `${r.name}: a first contact waits for SSH`,
+      );
+    }
   });
 
-  it("stages the rendered ruleset and applies it with a content-hash trigger", async () => {
+  it("carries the rendered ruleset on the command's stdin and applies it with a content-hash trigger", async () => {
     const { resources } = await run();
-    const copy = byName(resources, "command:remote:CopyToRemote", "gw1-firewall-nftables.conf");
-    assert.equal(copy.inputs.remotePath, ".homelab/stage/firewall/nftables.conf");
-    assert.equal(await assetText(copy.inputs.source), renderNftables(lab, router).text);
     const apply = byName(resources, "command:remote:Command", "gw1-firewall-apply");
     const spec = firewallUnit(lab, router);
-    assert.equal(apply.inputs.create, renderUnitCommand(spec, "root"));
+    assert.equal(apply.inputs.create, UNIT_COMMAND);
+    assert.equal(apply.inputs.stdin, renderUnitBundle(spec, "root"));
     assert.deepEqual(apply.inputs.triggers, [unitHash(spec, "root")]);
-    const script = await assetText(
-      byName(resources, "command:remote:CopyToRemote", "gw1-firewall-apply.sh").inputs.source,
-    );
-    assert.equal(script, renderUnitBody(spec));
-    assert.match(script, /nft -c -f "\$STAGE\/nftables\.conf"/);
-    const ssh = byName(resources, "command:remote:Command", "gw1-ssh");
-    assert.equal(
-      ssh.inputs.create,
-      "set -eu; umask 077; mkdir -p .homelab/stage/dns .homelab/stage/firewall .homelab/stage/network .homelab/stage/sshd; uname -n",
-    );
+    const staged = Object.fromEntries(stagedFiles(spec).map((f) => [f.name, f.content]));
+    assert.equal(staged["nftables.conf"], renderNftables(lab, router).text);
+    assert.match(staged["apply.sh"]!, /nft -c -f "\$STAGE\/nftables\.conf"/);
+    // Order on the machine: the SshPort first, the firewall and DNS after the network.
+    const deps = (n: string) =>
+      byName(resources, "command:remote:Command", `gw1-${n}-apply`).dependsOn!;
+    for (const u of ["sshd", "network"]) assert.ok(deps(u).includes("gw1-ssh-port"), u);
+    for (const u of ["firewall", "dns"]) assert.ok(deps(u).includes("gw1-network-live"), u);
   });
 
   it("publishes its machine and router intents as plain data", async () => {

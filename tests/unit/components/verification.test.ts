@@ -1,10 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { planProbes, probeCommand, renderProbeScript } from "../../../renderers/probes";
-import { sha256, unitHash } from "../../../renderers/unit-script";
+import { planProbes, PROBE_COMMAND, renderProbeScript } from "../../../renderers/probes";
+import { unitHash } from "../../../renderers/unit-bundle";
+import { sha256 } from "../../../renderers/unit-script";
 import { firewallUnit } from "../../../renderers/units/router";
 import { homeLab } from "../../support/labs";
-import { assetText, byName, children, isSecret, reveal } from "../../support/inputs";
+import { byName, children, isSecret, reveal } from "../../support/inputs";
 import { runMocked } from "../../support/mocks";
 
 describe("component: Verification (post-apply probes)", () => {
@@ -15,7 +16,7 @@ describe("component: Verification (post-apply probes)", () => {
       new Verification("home-verify", { lab, privateKey: pulumi.secret("K"), after: [] });
     });
 
-  it("stages and runs one probe script per vantage machine", async () => {
+  it("runs one probe script per vantage machine, one command each", async () => {
     const { resources } = await run();
     const vantages = ["atlas", "edge", "gw1", "infra1", "iris"];
     assert.deepEqual(
@@ -23,7 +24,6 @@ describe("component: Verification (post-apply probes)", () => {
       [
         "homelab:verify:Probes home-verify",
         ...vantages.map((v) => `command:remote:Command ${v}-probes`),
-        ...vantages.map((v) => `command:remote:CopyToRemote ${v}-probes.sh`),
       ].sort(),
     );
   });
@@ -33,11 +33,9 @@ describe("component: Verification (post-apply probes)", () => {
     const ruleset = unitHash(firewallUnit(lab, lab.routers[0]!), "root");
     for (const plan of planProbes(lab)) {
       const script = renderProbeScript(plan);
-      const staged = byName(resources, "command:remote:CopyToRemote", `${plan.vantage}-probes.sh`);
-      assert.equal(await assetText(staged.inputs.source), script);
-      assert.equal(staged.inputs.remotePath, ".homelab/stage/probes.sh");
       const cmd = byName(resources, "command:remote:Command", `${plan.vantage}-probes`);
-      assert.equal(cmd.inputs.create, probeCommand(script));
+      assert.equal(cmd.inputs.create, PROBE_COMMAND);
+      assert.equal(cmd.inputs.stdin, script);
       assert.deepEqual(cmd.inputs.triggers, [sha256(script), ruleset]);
       assert.ok(isSecret(cmd.inputs.connection));
       const c = reveal<Record<string, unknown>>(cmd.inputs.connection);
@@ -88,10 +86,8 @@ describe("component: Verification with a machine in two zones", () => {
       new Verification("home-verify", { lab, privateKey: pulumi.secret("K"), after: [] });
     });
     const nas = children(resources).filter((c) => c.includes(" nas-probes"));
-    assert.deepEqual(nas.sort(), [
-      "command:remote:Command nas-probes",
-      "command:remote:CopyToRemote nas-probes.sh",
-    ]);
+    // One command: its script travels on stdin.
+    assert.deepEqual(nas, ["command:remote:Command nas-probes"]);
   });
 
   it("probes from the NAS's primary zone only, never towards its other zone (that link bypasses the router)", () => {

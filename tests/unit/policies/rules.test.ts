@@ -115,8 +115,8 @@ describe("policy: ssh-root-login", function () {
 describe("policy: ssh-host-key-pinned", function () {
   this.timeout(60000);
   it("flags a connection without a host key", async () => {
-    assert.deepEqual(await after(isCommand("hermes-ssh"), (p) => delete conn(p).hostKey), [
-      "ssh-host-key-pinned/mandatory: 1 SSH connection to 192.168.30.7 does not pin a host key (hermes-ssh): any key would be accepted. Fix: Set connection.hostKey for 192.168.30.7 (from the inventory's ssh.hostKey). [finding connection:192.168.30.7]",
+    assert.deepEqual(await after(isCommand("hermes-sshd-apply"), (p) => delete conn(p).hostKey), [
+      "ssh-host-key-pinned/mandatory: 1 SSH connection to 192.168.30.7 does not pin a host key (hermes-sshd-apply): any key would be accepted. Fix: Set connection.hostKey for 192.168.30.7 (from the inventory's ssh.hostKey). [finding connection:192.168.30.7]",
     ]);
   });
   it("flags a live-state observer that does not pin the host key", async () => {
@@ -136,12 +136,15 @@ describe("policy: ssh-host-key-pinned", function () {
     );
   });
   it("does not crash or guess when the connection is unknown during preview", async () => {
-    const out = await after(isCommand("hermes-ssh"), (p) => (p.connection = unknownObjectValue));
+    const out = await after(
+      isCommand("hermes-sshd-apply"),
+      (p) => (p.connection = unknownObjectValue),
+    );
     assert.deepEqual(out, []);
   });
   it("treats a host key unknown during preview as pinned", async () => {
     assert.deepEqual(
-      await after(isCommand("hermes-ssh"), (p) => (conn(p).hostKey = unknownStringValue)),
+      await after(isCommand("hermes-sshd-apply"), (p) => (conn(p).hostKey = unknownStringValue)),
       [],
     );
   });
@@ -455,9 +458,11 @@ describe("policy messages never print undefined", function () {
   this.timeout(60000);
   it("even with unknowns and missing fields everywhere", async () => {
     let res = await homeResources();
+    // Every unit's files travel on its command's stdin: unknown connections there (gw1's sshd
+    // command gets its own, partly unknown connection below).
     res = mutate(
       res,
-      (r) => r.type === "command:remote:CopyToRemote",
+      (r) => r.type === "command:remote:Command" && r.name !== "gw1-sshd-apply",
       (p) => (p.connection = unknownObjectValue),
     );
     res = mutate(

@@ -62,10 +62,11 @@ describe("policy pack on insecure variants of the home stack (intent records rea
       "ssh-root-login/mandatory sshd-root:atlas",
       "ssh-root-login/mandatory sshd-root:jefke",
       "ssh-root-login/mandatory sshd-root:lewis",
+      // machine intents are recorded once their SSH unit applied: hosts before VMs' guests
+      "ssh-root-login/mandatory sshd-root:iris",
+      "ssh-root-login/mandatory sshd-root:infra1",
       "ssh-root-login/mandatory sshd-root:edge",
       "ssh-root-login/mandatory sshd-root:hermes",
-      "ssh-root-login/mandatory sshd-root:infra1",
-      "ssh-root-login/mandatory sshd-root:iris",
     ]);
   });
 

@@ -1,13 +1,22 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import {
+  converge,
   describeDifferences,
   differences,
   LiveStateInputs,
   needsUpdate,
+  observerInput,
   parseObservation,
-  sshArgs,
   stateOf,
 } from "../../../providers/live-state";
+import { closeMasters, sshArgs, sshRun } from "../../../providers/ssh";
+import { renderUnitBundle, UNIT_COMMAND } from "../../../renderers/unit-bundle";
+import { declaredState, observeCommand, renderObserveScript } from "../../../renderers/unit-live";
+import type { UnitSpec } from "../../../renderers/unit-script";
+import { killTimers, sshCommand, startSshd, TestSshd } from "../../support/sshd";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
@@ -26,10 +35,9 @@ const inputs = (over: Partial<LiveStateInputs> = {}): LiveStateInputs => ({
   revertAfterSeconds: 120,
   state: { "/etc/nftables.conf": "table inet homelab {}\n", "ruleset (loaded)": "matches\n" },
   observeScript: "",
-  confirmScript: "",
   observeCommand: "sh -s",
-  stageScript: "",
-  applyCommand: "",
+  applyCommand: "sh -s",
+  applyScript: "",
   ...over,
 });
 
@@ -74,8 +82,15 @@ describe("live state: observation and diff", () => {
       false,
       "a rotated deploy key alone does not re-observe",
     );
+    assert.equal(needsUpdate(old, inputs({ applyOutput: "other" })), false, "output is not input");
     const drifted = inputs({ state: { ...old.state, "ruleset (loaded)": "differs\n" } });
     assert.equal(needsUpdate(drifted, inputs()), true, "refresh found drift");
+  });
+
+  it("confirms the switch the apply armed, or any of the unit's when the id is unusable", () => {
+    assert.equal(observerInput("S"), "S");
+    assert.equal(observerInput("S", "firewall.Ab12Cd"), "CONFIRM=firewall.Ab12Cd\nS");
+    assert.equal(observerInput("S", "x; rm -rf /"), "CONFIRM=any\nS");
   });
 
   it("runs ssh key-only with the pinned host key and nothing from the user's config", () => {
@@ -108,5 +123,163 @@ describe("live state: observation and diff", () => {
     assert.deepEqual(args.slice(-6), ["-p", "22", "-l", "root", "10.0.10.1", "sh -s"]);
     const rsa = sshArgs({ ...inputs().connection, hostKey: "ssh-rsa AAAAB3" }, "/tmp/d", "true");
     assert.ok(rsa.includes("HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256"));
+  });
+});
+
+describe("live state against a real sshd on 127.0.0.1 (connections counted by sshd)", function () {
+  this.timeout(60000);
+  let sshd: TestSshd;
+  let etc: string;
+  before(async () => {
+    sshd = await startSshd();
+    etc = `${sshd.dir}/etc`;
+  });
+  after(() => {
+    closeMasters();
+    killTimers(sshd.dir);
+    sshd.stop();
+  });
+  beforeEach(() => {
+    closeMasters();
+    killTimers(sshd.dir);
+    rmSync(etc, { recursive: true, force: true });
+    mkdirSync(etc);
+    writeFileSync(`${etc}/loaded`, "old\n");
+  });
+
+  const unit = (over: Partial<UnitSpec> = {}): UnitSpec => ({
+    machine: "box",
+    unit: "demo",
+    files: [{ name: "conf", target: `${etc}/conf`, mode: "0644", content: "new\n" }],
+    activate: [`cp ${etc}/conf ${etc}/loaded`],
+    facts: [{ key: "loaded", script: `cat ${etc}/loaded`, expect: "new" }],
+    ...over,
+  });
+  const guarded = (seconds: number) =>
+    unit({
+      unit: "guarded",
+      guard: { revertAfterSeconds: seconds },
+      snapshot: {
+        save: `cp ${etc}/loaded "$BK/runtime"`,
+        restore: `cp "$BK/runtime" ${etc}/loaded`,
+      },
+    });
+  const live = (spec: UnitSpec, applyOutput: string): LiveStateInputs => ({
+    connection: {
+      host: "127.0.0.1",
+      port: sshd.port,
+      user: "root",
+      privateKey: sshd.privateKey,
+      hostKey: sshd.hostKey,
+    },
+    machine: spec.machine,
+    unit: spec.unit,
+    token: "t",
+    applyId: "a",
+    applyOutput,
+    revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
+    state: declaredState(spec),
+    observeScript: renderObserveScript(spec),
+    observeCommand: observeCommand("root"),
+    applyCommand: UNIT_COMMAND,
+    applyScript: renderUnitBundle(spec, "root"),
+  });
+  /** The unit's remote command, as the command provider runs it: one new connection. */
+  const applyOver = (spec: UnitSpec) => {
+    const r = sshCommand(sshd, UNIT_COMMAND, renderUnitBundle(spec, "root"));
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const pending = () =>
+    existsSync(`${sshd.state}/pending`) ? readdirSync(`${sshd.state}/pending`) : [];
+
+  it("an unguarded unit is verified from its apply's own output: no connection of its own", async () => {
+    const s = unit();
+    const out = applyOver(s);
+    const before = sshd.connections();
+    const state = await converge(live(s, out), true);
+    assert.deepEqual(state, declaredState(s));
+    assert.equal(sshd.connections() - before, 0);
+  });
+
+  it("a guarded unit is confirmed over exactly one new connection, which then serves the machine", async () => {
+    const s = guarded(30);
+    const out = applyOver(s);
+    assert.equal(pending().length, 1);
+    const before = sshd.connections();
+    assert.deepEqual(await converge(live(s, out), true), declaredState(s));
+    assert.equal(sshd.connections() - before, 1, "one new connection");
+    assert.deepEqual(pending(), [], "confirmed");
+    // Later work on the machine in the same run reuses that connection.
+    for (let i = 0; i < 3; i++) {
+      const r = await sshRun(live(s, out).connection, "sh -s", "echo reused");
+      assert.equal(r.stdout, "reused\n");
+    }
+    await converge(live(s, out), false);
+    assert.equal(sshd.connections() - before, 1, "no further connection");
+  });
+
+  it("sessions that start together share one master; a fresh session is a new connection", async () => {
+    const c = live(unit(), "").connection;
+    const before = sshd.connections();
+    const rs = await Promise.all([1, 2, 3, 4].map((n) => sshRun(c, "sh -s", `echo ${n}`)));
+    assert.deepEqual(
+      rs.map((r) => r.stdout),
+      ["1\n", "2\n", "3\n", "4\n"],
+    );
+    assert.equal(sshd.connections() - before, 1);
+    await sshRun(c, "sh -s", "true", { fresh: true });
+    assert.equal(sshd.connections() - before, 2);
+    // The deploy key was on disk only while each connection was being established.
+    const mine = readdirSync(tmpdir()).filter((d) => d.startsWith(`homelab-ssh-${process.pid}-`));
+    assert.equal(mine.length, 1, "one private directory per provider process");
+    const keys = spawnSync("find", [`${tmpdir()}/${mine[0]}`, "-name", "key"], {
+      encoding: "utf8",
+    });
+    assert.equal(keys.stdout, "");
+  });
+
+  it("repairs drift once over the machine's connection and verifies the result", async () => {
+    const s = unit();
+    const out = applyOver(s);
+    writeFileSync(`${etc}/loaded`, "hand edit\n");
+    const before = sshd.connections();
+    assert.deepEqual(await converge(live(s, out), false), declaredState(s));
+    assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "new\n");
+    assert.equal(sshd.connections() - before, 1, "observe and re-apply share one connection");
+  });
+
+  it("a persisting difference fails naming the unit, the machine and what differs", async () => {
+    const s = unit({ facts: [{ key: "loaded", script: "echo never", expect: "new" }] });
+    await assert.rejects(converge(live(s, applyOver(s)), true), (e: Error) => {
+      assert.match(e.message, /^homelab: demo on box: post-apply verification failed/);
+      assert.match(e.message, /loaded:\n {4}declared: new\n {4}found: {4}never/);
+      return true;
+    });
+  });
+
+  it("an apply whose confirmation never came (interrupted run) is found reverted and re-applied", async () => {
+    const s = guarded(8);
+    const out = applyOver(s);
+    await new Promise((res) => setTimeout(res, 9500));
+    assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "old\n", "the machine reverted by itself");
+    // The next run's LiveState: the apply's recorded output names the switch, which reverted.
+    const state = await converge(live(s, out), true);
+    assert.deepEqual(state, { ...declaredState(s) });
+    assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "new\n");
+    assert.equal(pending().length, 0, "the re-apply was confirmed too");
+  });
+
+  it("when the new connection fails after a guarded apply, the error says the machine reverts by itself", async () => {
+    const s = guarded(30);
+    const out = applyOver(s);
+    const bad = { ...live(s, out), connection: { ...live(s, out).connection, port: 1 } };
+    await assert.rejects(converge({ ...bad, revertAfterSeconds: 4 }, true), (e: Error) => {
+      assert.match(
+        e.message,
+        /^homelab: guarded on box: the change was applied, but the deployer could not open a new SSH session to root@127\.0\.0\.1:1 afterwards \(.*Connection refused.*\)\. The change would lock the deployer out, so box restores its previous configuration by itself within 4 s/,
+      );
+      return true;
+    });
   });
 });

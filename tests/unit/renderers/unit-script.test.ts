@@ -1,3 +1,9 @@
+/**
+ * The unit mechanism, run for real (as root, like on a host) against targets in temp dirs: the
+ * bundle stages and applies in one `sh -s`; every failure point leaves the machine as it was.
+ * Read-only and full filesystems are made in a private mount namespace (unshare -m), so nothing
+ * outside the test's temp dir is ever mounted over.
+ */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
@@ -15,33 +21,72 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { differences, parseObservation, stateOf } from "../../../providers/live-state";
 import {
-  declaredState,
-  MISSING,
-  modeKey,
-  renderObserveScript,
-  renderStageScript,
-  renderUnitBody,
-  renderUnitCommand,
-  sha256,
-  UnitSpec,
+  renderUnitBundle,
+  stagedFiles,
+  UNIT_COMMAND,
   unitHash,
-} from "../../../renderers/unit-script";
-import { run } from "../../support/tools";
+} from "../../../renderers/unit-bundle";
+import { declaredState, MISSING, modeKey } from "../../../renderers/unit-live";
+import { renderUnitBody, UnitSpec } from "../../../renderers/unit-script";
+import { killTimers } from "../../support/sshd";
 
-/** Runs a unit body for real against targets in a temp dir (as root, like on a host). */
-function apply(spec: UnitSpec, stage: string, tamper?: (stage: string) => void) {
-  mkdirSync(stage, { recursive: true });
-  for (const f of spec.files) writeFileSync(path.join(stage, f.name), f.content);
-  tamper?.(stage);
-  return run("sh", ["-c", renderUnitBody(spec), "unit", stage]);
+interface Ran {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
-describe("renderer: provisioning unit script", () => {
+describe("renderer: provisioning unit (all or nothing, one session)", function () {
+  this.timeout(20000);
   let dir: string;
+  let env: NodeJS.ProcessEnv;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "homelab-unit-"));
+    env = {
+      ...process.env,
+      HOME: `${dir}/home`,
+      HOMELAB_STATE_DIR: `${dir}/state`,
+      HOMELAB_DEADMAN_LOG: `${dir}/deadman.log`,
+    };
+    mkdirSync(`${dir}/home`);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    killTimers(dir);
+    spawnSync("chattr", ["-R", "-i", dir], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sh = (args: string[], input?: string): Ran => {
+    const r = spawnSync("sh", args, { env, input, encoding: "utf8" });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** The unit's remote command with its bundle on stdin; `prelude` runs first (e.g. mounts). */
+  const apply = (spec: UnitSpec, prelude = "") =>
+    prelude
+      ? (() => {
+          const r = spawnSync(
+            "unshare",
+            [
+              "-m",
+              "sh",
+              "-c",
+              `${prelude}\n${UNIT_COMMAND} < "$1"; rc=$?; ${inspect}; exit $rc`,
+              "x",
+              bundleFile(spec),
+            ],
+            { env, encoding: "utf8" },
+          );
+          return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+        })()
+      : sh(["-s"], renderUnitBundle(spec, "root"));
+  // Inside the namespace: what a mount hides from the test afterwards is listed on stdout.
+  const inspect = `echo "@ls $(cd "$DIR" && find . -name '*.homelab-new' | tr '\\n' ' ')"`;
+  const bundleFile = (spec: UnitSpec) => {
+    const f = `${dir}/bundle.sh`;
+    writeFileSync(f, renderUnitBundle(spec, "root"));
+    env.DIR = dir;
+    return f;
+  };
 
   const spec = (d: string, over: Partial<UnitSpec> = {}): UnitSpec => ({
     machine: "testhost",
@@ -55,92 +100,231 @@ describe("renderer: provisioning unit script", () => {
     verify: [`grep -q "new a" ${d}/activated`],
     ...over,
   });
-
-  it("installs the files with their modes, activates and verifies", () => {
-    mkdirSync(`${dir}/etc`);
+  const oldA = () => {
+    mkdirSync(`${dir}/etc`, { recursive: true });
     writeFileSync(`${dir}/etc/a.conf`, "old a\n");
-    const r = apply(spec(dir), `${dir}/stage`);
-    assert.equal(r.status, 0, r.output);
+  };
+  /** Nothing of the apply is left behind: no temp file, no backup, no pending switch. */
+  const clean = () => {
+    const leftovers = spawnSync("find", [dir, "-name", "*.homelab-new"], { encoding: "utf8" });
+    assert.equal(leftovers.stdout, "", "no .homelab-new left");
+    const backups = existsSync(`${dir}/state/backup`) ? readdirSync(`${dir}/state/backup`) : [];
+    assert.deepEqual(backups, [], "no backup directory left");
+    const pending = existsSync(`${dir}/state/pending`) ? readdirSync(`${dir}/state/pending`) : [];
+    assert.deepEqual(pending, [], "no pending switch left");
+  };
+  /** Every line of stderr is the unit's own, named `homelab: demo on testhost: …`. */
+  const named = (r: Ran, cause: RegExp) => {
+    const ours = r.stderr.split("\n").filter((l) => l.startsWith("homelab: demo on testhost: "));
+    assert.ok(
+      ours.some((l) => cause.test(l)),
+      `expected a line "homelab: demo on testhost: …${String(cause)}", got:\n${r.stderr}`,
+    );
+  };
+
+  it("stages the files and scripts, installs with their modes, activates, verifies, reports the observation", () => {
+    oldA();
+    const s = spec(dir);
+    const r = apply(s);
+    assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "new a\n");
     assert.equal(readFileSync(`${dir}/etc/sub/b.conf`, "utf8"), "new b\n");
     assert.equal(statSync(`${dir}/etc/sub/b.conf`).mode & 0o777, 0o600);
     assert.equal(readFileSync(`${dir}/activated`, "utf8"), "new a\n");
-    assert.match(r.output, /homelab: demo on testhost applied/);
-    assert.equal(existsSync(`${dir}/etc/a.conf.homelab-new`), false, "no temp file left");
+    assert.match(r.stderr, /homelab: demo on testhost applied/);
+    for (const f of stagedFiles(s)) {
+      assert.equal(readFileSync(`${dir}/home/.homelab/stage/demo/${f.name}`, "utf8"), f.content);
+    }
+    assert.equal(statSync(`${dir}/home/.homelab/stage/demo`).mode & 0o777, 0o700, "private stage");
+    // stdout is only the post-apply observation: exactly the declared state.
+    const obs = parseObservation(r.stdout);
+    assert.deepEqual(differences(declaredState(s), obs), []);
+    assert.equal(r.stdout.split("\n").filter(Boolean).length, Object.keys(declaredState(s)).length);
+    clean();
   });
 
   it("refuses a staged file that differs from what was rendered, before touching anything", () => {
-    mkdirSync(`${dir}/etc`);
-    writeFileSync(`${dir}/etc/a.conf`, "old a\n");
-    const r = apply(spec(dir), `${dir}/stage`, (s) => writeFileSync(`${s}/b.conf`, "tampered\n"));
+    oldA();
+    const s = spec(dir);
+    const stage = `${dir}/stage`;
+    mkdirSync(stage);
+    for (const f of s.files) writeFileSync(path.join(stage, f.name), f.content);
+    writeFileSync(`${stage}/b.conf`, "tampered\n");
+    const r = sh(["-c", renderUnitBody(s), "apply.sh", stage]);
     assert.equal(r.status, 1);
-    assert.match(
-      r.output,
-      /homelab: demo on testhost: staged file b\.conf does not match what was rendered/,
-    );
+    named(r, /staged file b\.conf does not match what was rendered; nothing was changed$/);
     assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    clean();
   });
 
   it("stops at validation, before installing", () => {
-    const s = spec(dir, { validate: [`false || fail "validation says no"`] });
-    const r = apply(s, `${dir}/stage`);
+    const r = apply(spec(dir, { validate: [`false || fail "validation says no"`] }));
     assert.equal(r.status, 1);
-    assert.match(r.output, /validation says no/);
-    assert.equal(existsSync(`${dir}/etc/a.conf`), false);
+    named(r, /validation says no; nothing was changed$/);
+    assert.equal(existsSync(`${dir}/etc`), false, "not even a directory was created");
+    clean();
   });
 
-  it("rolls every file back and re-activates the old ones when verification fails", () => {
-    mkdirSync(`${dir}/etc`);
-    writeFileSync(`${dir}/etc/a.conf`, "old a\n");
-    const s = spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] });
-    const r = apply(s, `${dir}/stage`);
+  it("a read-only target: nothing is installed, no half-applied unit, the error names the unit", () => {
+    oldA();
+    mkdirSync(`${dir}/ro`);
+    writeFileSync(`${dir}/ro/b.conf`, "old b\n");
+    const s = spec(dir, {
+      files: [spec(dir).files[0]!, { ...spec(dir).files[1]!, target: `${dir}/ro/b.conf` }],
+    });
+    const r = apply(s, `mount --bind "$DIR/ro" "$DIR/ro" && mount -o remount,bind,ro "$DIR/ro"`);
+    assert.equal(r.status, 1, r.stderr);
+    named(
+      r,
+      /cannot write .*\/ro\/b\.conf\.homelab-new: .*Read-only file system; nothing was changed$/,
+    );
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n", "the first file untouched");
+    assert.equal(readFileSync(`${dir}/ro/b.conf`, "utf8"), "old b\n");
+    assert.equal(existsSync(`${dir}/activated`), false, "nothing activated");
+    assert.match(r.stdout, /^@ls $/m);
+    clean();
+  });
+
+  it("a full filesystem: no empty .homelab-new is left, the previous files stay", () => {
+    oldA();
+    const s = spec(dir, {
+      files: [spec(dir).files[0]!, { ...spec(dir).files[1]!, target: `${dir}/full/b.conf` }],
+    });
+    mkdirSync(`${dir}/full`);
+    const r = apply(
+      s,
+      `mount -t tmpfs -o size=16k tmpfs "$DIR/full" && echo "old b" > "$DIR/full/b.conf" && { dd if=/dev/zero of="$DIR/full/fill" bs=4k 2>/dev/null || :; }`,
+    );
+    assert.equal(r.status, 1, r.stderr);
+    named(
+      r,
+      /cannot write .*\/full\/b\.conf\.homelab-new: .*No space left on device; nothing was changed$/,
+    );
+    assert.match(r.stdout, /^@ls $/m, "no .homelab-new on the full filesystem");
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    clean();
+  });
+
+  it("no room for the backup: stops before installing", () => {
+    oldA();
+    mkdirSync(`${dir}/state`);
+    const r = apply(
+      spec(dir),
+      `mount -t tmpfs -o size=16k tmpfs "$HOMELAB_STATE_DIR" && { dd if=/dev/zero of="$HOMELAB_STATE_DIR/fill" bs=4k 2>/dev/null || :; }`,
+    );
+    assert.equal(r.status, 1, r.stderr);
+    named(
+      r,
+      /(cannot create .*state\/backup|cannot create .*etc\/sub|cannot back up .*a\.conf).*; nothing was changed$/,
+    );
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    assert.equal(existsSync(`${dir}/etc/sub`), false, "the directory it created is gone");
+    clean();
+  });
+
+  it("a target that cannot be replaced: the files already installed are put back", () => {
+    oldA();
+    mkdirSync(`${dir}/etc/sub`);
+    writeFileSync(`${dir}/etc/sub/b.conf`, "old b\n");
+    spawnSync("chattr", ["+i", `${dir}/etc/sub/b.conf`]);
+    const r = apply(spec(dir));
+    assert.equal(r.status, 1, r.stderr);
+    named(r, /cannot install .*\/etc\/sub\/b\.conf: .*; the previous files were restored$/);
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n", "a.conf was put back");
+    assert.equal(existsSync(`${dir}/activated`), false);
+    clean();
+  });
+
+  it("verification fails: every file is restored and the old ones are re-activated", () => {
+    oldA();
+    const r = apply(spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] }));
     assert.equal(r.status, 1);
-    assert.match(r.output, /activation failed; the previous files were restored and reactivated/);
+    named(
+      r,
+      /verification failed after activating; the previous files were restored and reactivated$/,
+    );
     assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n", "restored");
     assert.equal(
-      existsSync(`${dir}/etc/sub/b.conf`),
+      existsSync(`${dir}/etc/sub`),
       false,
-      "a file that did not exist before is removed",
+      "a file and a directory new to the host are removed",
     );
     assert.equal(readFileSync(`${dir}/activated`, "utf8"), "old a\n", "old files re-activated");
+    clean();
   });
 
-  it("on a failed first apply, removes the new files and does not re-activate anything", () => {
-    const s = spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] });
-    const r = apply(s, `${dir}/stage`);
+  it("a failed first apply removes the new files and re-activates nothing", () => {
+    const r = apply(spec(dir, { verify: [`grep -q "never there" ${dir}/activated`] }));
     assert.equal(r.status, 1);
-    assert.match(
-      r.output,
-      /activation failed; the new files were removed \(there were none before\)/,
+    named(
+      r,
+      /verification failed after activating; the new files were removed \(there were none before\)$/,
     );
-    assert.equal(existsSync(`${dir}/etc/a.conf`), false);
+    assert.equal(existsSync(`${dir}/etc`), false);
     assert.equal(readFileSync(`${dir}/activated`, "utf8"), "new a\n", "activated once, not again");
+    clean();
   });
 
-  it("stops at the first failing activation line (set -e does not apply inside conditions)", () => {
-    const s = spec(dir, { activate: ["false", `touch ${dir}/should-not-exist`] });
-    const r = apply(s, `${dir}/stage`);
+  it("activation fails: stops at the failing line, restores the files and the runtime snapshot", () => {
+    oldA();
+    writeFileSync(`${dir}/loaded`, "old runtime\n");
+    const s = spec(dir, {
+      activate: [`echo new runtime > ${dir}/loaded`, "false", `touch ${dir}/should-not-exist`],
+      snapshot: {
+        save: `cp ${dir}/loaded "$BK/runtime"`,
+        restore: `cp "$BK/runtime" ${dir}/loaded`,
+      },
+    });
+    const r = apply(s);
     assert.equal(r.status, 1);
+    named(r, /activation step failed: false$/);
+    named(r, /activation failed; the previous files and runtime state were restored$/);
     assert.equal(existsSync(`${dir}/should-not-exist`), false);
+    assert.equal(readFileSync(`${dir}/loaded`, "utf8"), "old runtime\n", "runtime restored");
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    clean();
   });
 
-  it("runs through sudo for a non-root admin and re-triggers only when content changes", () => {
+  it("a guarded unit that cannot arm its dead-man switch is rolled back", () => {
+    oldA();
+    mkdirSync(`${dir}/state`);
+    writeFileSync(`${dir}/state/pending`, "not a directory\n");
+    const r = apply(spec(dir, { guard: { revertAfterSeconds: 30 } }));
+    assert.equal(r.status, 1);
+    named(
+      r,
+      /cannot arm the dead-man switch: .*; the previous files were restored and reactivated$/,
+    );
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    assert.deepEqual(readdirSync(`${dir}/state/backup`), []);
+  });
+
+  it("an unstageable bundle (home not writable) changes nothing and names the unit", () => {
+    oldA();
+    const r = apply(spec(dir), `mount --bind "$HOME" "$HOME" && mount -o remount,bind,ro "$HOME"`);
+    assert.equal(r.status, 1);
+    named(r, /cannot create the stage directory .*Read-only file system; nothing was changed$/);
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+  });
+
+  it("runs apply.sh through sudo for a non-root admin; re-triggers only when content changes", () => {
     const s = spec("/x");
-    assert.equal(
-      renderUnitCommand(s, "root"),
-      `set -e; cd "$HOME/.homelab/stage/demo"; printf '%s  %s\\n' ${sha256(renderUnitBody(s))} apply.sh | sha256sum -c --status || { echo "homelab: demo on testhost: staged apply.sh does not match what was rendered" >&2; exit 1; }; sh apply.sh "$HOME/.homelab/stage/demo"`,
+    assert.match(
+      renderUnitBundle(s, "root"),
+      /\nsh "\$D\/apply\.sh" "\$D" <\/dev\/null >&2\ncat "\$D\/records"\n$/,
     );
     assert.match(
-      renderUnitCommand(s, "admin"),
-      /; sudo -n sh apply\.sh "\$HOME\/\.homelab\/stage\/demo"$/,
+      renderUnitBundle(s, "admin"),
+      /\nsudo -n sh "\$D\/apply\.sh" "\$D" <\/dev\/null >&2\n/,
     );
     assert.equal(unitHash(s, "root"), unitHash(spec("/x"), "root"));
+    assert.notEqual(unitHash(s, "root"), unitHash(s, "admin"));
     const changed = { ...s, files: [{ ...s.files[0]!, content: "newer a\n" }, s.files[1]!] };
     assert.notEqual(unitHash(changed, "root"), unitHash(s, "root"));
   });
 });
 
-describe("renderer: live state of a unit (observer, dead-man switch, restage)", function () {
+describe("renderer: live state of a unit (observer, dead-man switch)", function () {
   this.timeout(20000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -152,11 +336,15 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
       HOMELAB_DEADMAN_LOG: `${dir}/deadman.log`,
       HOME: `${dir}/home`,
     };
+    mkdirSync(`${dir}/home`);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    killTimers(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  const sh = (script: string, args: string[] = []) => {
-    const r = spawnSync("sh", ["-c", script, "unit", ...args], { env, encoding: "utf8" });
+  const sh = (script: string, input?: string) => {
+    const r = spawnSync("sh", ["-c", script], { env, input, encoding: "utf8" });
     return { status: r.status ?? -1, stdout: r.stdout, output: `${r.stdout}${r.stderr}` };
   };
   const guarded = (d: string, seconds: number): UnitSpec => ({
@@ -168,15 +356,13 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
     guard: { revertAfterSeconds: seconds },
     snapshot: { save: `cp ${d}/loaded "$BK/runtime"`, restore: `cp "$BK/runtime" ${d}/loaded` },
   });
-  const applyGuarded = (s: UnitSpec) => {
-    const stage = `${dir}/stage`;
-    mkdirSync(stage, { recursive: true });
-    for (const f of s.files) writeFileSync(path.join(stage, f.name), f.content);
-    writeFileSync(path.join(stage, "apply.sh"), renderUnitBody(s));
-    return sh(renderUnitBody(s), [stage]);
-  };
+  const applyGuarded = (s: UnitSpec) => sh("sh -s", renderUnitBundle(s, "root"));
+  const observer = (s: UnitSpec) => stagedFiles(s).find((f) => f.name === "observe.sh")!.content;
+  const observe = (s: UnitSpec, confirm?: string) =>
+    parseObservation(sh("sh -s", `${confirm ? `CONFIRM=${confirm}\n` : ""}${observer(s)}`).stdout);
   const pending = () =>
     existsSync(`${dir}/state/pending`) ? readdirSync(`${dir}/state/pending`) : [];
+  const armed = (stdout: string) => parseObservation(stdout)["@armed"]!;
   const before = () => {
     mkdirSync(`${dir}/etc`, { recursive: true });
     writeFileSync(`${dir}/etc/rules`, "old rules\n");
@@ -187,9 +373,7 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
     before();
     const s = guarded(dir, 30);
     assert.equal(applyGuarded(s).status, 0);
-    const r = sh(renderObserveScript(s, { confirm: false }));
-    assert.equal(r.status, 0, r.output);
-    const obs = parseObservation(r.stdout);
+    const obs = observe(s);
     assert.deepEqual(differences(declaredState(s), obs), []);
     assert.deepEqual(stateOf(declaredState(s), obs), {
       [`${dir}/etc/rules`]: "new rules\n",
@@ -207,16 +391,16 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
     assert.equal(applyGuarded(s).status, 0);
     writeFileSync(`${dir}/loaded`, "hand-edited\n");
     chmodSync(`${dir}/etc/rules`, 0o666);
-    let obs = parseObservation(sh(renderObserveScript(s, { confirm: false })).stdout);
+    let obs = observe(s);
     assert.deepEqual(differences(declaredState(s), obs), [modeKey(`${dir}/etc/rules`), "loaded"]);
     assert.equal(obs.loaded, "hand-edited\n");
     assert.equal(obs[modeKey(`${dir}/etc/rules`)], "666 root\n");
     rmSync(`${dir}/etc/rules`);
-    obs = parseObservation(sh(renderObserveScript(s, { confirm: false })).stdout);
+    obs = observe(s);
     assert.equal(obs[`${dir}/etc/rules`], MISSING);
   });
 
-  it("a guarded apply arms the switch; the deployer's confirmation disarms it and nothing reverts", () => {
+  it("a guarded apply arms the switch and names it; confirming that id disarms it", () => {
     before();
     const s = guarded(dir, 1);
     const r = applyGuarded(s);
@@ -225,9 +409,9 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
       r.output,
       /homelab: fw on gw applied; it reverts in 1 s unless the deployer confirms/,
     );
-    assert.equal(pending().length, 1);
-    const c = parseObservation(sh(renderObserveScript(s, { confirm: true })).stdout);
-    assert.equal(c["@confirm"], "confirmed");
+    const id = armed(r.stdout);
+    assert.deepEqual(pending(), [id]);
+    assert.equal(observe(s, id)["@confirm"], "confirmed");
     assert.deepEqual(pending(), []);
     sh("sleep 2");
     assert.equal(readFileSync(`${dir}/loaded`, "utf8"), "new rules\n", "kept");
@@ -235,48 +419,46 @@ describe("renderer: live state of a unit (observer, dead-man switch, restage)", 
       existsSync(`${dir}/deadman.log`) ? readFileSync(`${dir}/deadman.log`, "utf8") : "",
       "",
     );
+    assert.equal(observe(s, id)["@confirm"], "none", "confirmed once");
   });
 
   it("without a confirmation in time the machine restores the files and the runtime state by itself", () => {
     before();
     const s = guarded(dir, 1);
-    assert.equal(applyGuarded(s).status, 0);
+    const r = applyGuarded(s);
+    assert.equal(r.status, 0);
+    const id = armed(r.stdout);
     assert.equal(readFileSync(`${dir}/loaded`, "utf8"), "new rules\n", "activated");
     sh("sleep 2.5");
     assert.equal(readFileSync(`${dir}/etc/rules`, "utf8"), "old rules\n", "file restored");
     assert.equal(readFileSync(`${dir}/loaded`, "utf8"), "old rules\n", "runtime restored");
     assert.match(
       readFileSync(`${dir}/deadman.log`, "utf8"),
-      /homelab: fw on gw: not confirmed within 1 s over a new SSH connection; reverted to the previous configuration/,
+      new RegExp(
+        `homelab: fw on gw: not confirmed within 1 s over a new SSH connection; reverted to the previous configuration \\(runtime state restored\\) \\[${id.replace(".", "\\.")}\\]`,
+      ),
     );
     assert.deepEqual(pending(), []);
-    const c = parseObservation(sh(renderObserveScript(s, { confirm: true })).stdout);
-    assert.equal(c["@confirm"], "none", "nothing left to confirm");
+    assert.equal(readdirSync(`${dir}/state/backup`).length, 0);
+    const c = observe(s, id);
+    assert.equal(c["@confirm"], "reverted", "a late confirmation learns that this apply reverted");
     assert.match(c["@last-revert"]!, /not confirmed within 1 s/);
   });
 
   it("a new apply (itself proof that SSH works) cancels an older unconfirmed switch", () => {
     before();
     const s = guarded(dir, 1);
-    assert.equal(applyGuarded(s).status, 0);
-    const first = pending();
-    assert.equal(first.length, 1);
-    assert.equal(applyGuarded({ ...s, guard: { revertAfterSeconds: 30 } }).status, 0);
+    const first = armed(applyGuarded(s).stdout);
+    const second = armed(applyGuarded({ ...s, guard: { revertAfterSeconds: 30 } }).stdout);
     sh("sleep 2");
     assert.equal(
       readFileSync(`${dir}/loaded`, "utf8"),
       "new rules\n",
       "the old timer did not revert",
     );
-    assert.equal(pending().length, 1);
-    assert.notDeepEqual(pending(), first);
-  });
-
-  it("restages the unit from the script alone (a reinstalled host lost its stage)", () => {
-    const s = guarded(dir, 30);
-    const r = sh(renderStageScript(s));
-    assert.equal(r.status, 0, r.output);
-    assert.equal(readFileSync(`${dir}/home/.homelab/stage/fw/rules`, "utf8"), "new rules\n");
-    assert.equal(readFileSync(`${dir}/home/.homelab/stage/fw/apply.sh`, "utf8"), renderUnitBody(s));
+    assert.deepEqual(pending(), [second]);
+    assert.notEqual(first, second);
+    assert.equal(observe(s, first)["@confirm"], "none", "superseded, not reverted");
+    assert.equal(observe(s, "any")["@confirm"], "confirmed");
   });
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab } from "../model/lab";
-import { versionsIntent, zonesIntent } from "../renderers/intents";
+import { machineIntent, versionsIntent, zonesIntent } from "../renderers/intents";
 import { Hypervisor } from "./hypervisor";
 import { IntentRecord } from "./intent-record";
 import { LinuxHost } from "./linux-host";
@@ -81,6 +81,12 @@ export class HomeLab extends pulumi.ComponentResource {
         this.ready[m.name] = host.ready;
         provisioned.push(host);
       }
+    }
+
+    // Devices are never provisioned (no connection is ever opened to them); their intent records
+    // let the policy pack see them like any other machine.
+    for (const d of lab.devices) {
+      new IntentRecord(`${d.name}-intent`, { intent: machineIntent(lab, d) }, child);
     }
 
     if (lab.talos) {

@@ -22,7 +22,7 @@ export interface MachineRef {
   readonly name: string;
   readonly kind: MachineKind;
   readonly path: string;
-  readonly os: "debian" | "nixos" | "talos";
+  readonly os: "debian" | "nixos" | "talos" | "none";
   readonly spec?: MachineSpec;
   readonly hypervisor?: string;
 }
@@ -91,7 +91,7 @@ export class Context {
       const names = [...this.machines.keys()].sort();
       this.add(
         path,
-        `${show(name)} is not a declared ${what}; expected one of ${names.length ? names.join(", ") : "none"}. Declare it under homelab:routers, homelab:hypervisors (vms), or homelab:hosts, or fix the name.`,
+        `${show(name)} is not a declared ${what}; expected one of ${names.length ? names.join(", ") : "none"}. Declare it under homelab:routers, homelab:hypervisors (vms), homelab:hosts or homelab:devices, or fix the name.`,
       );
     }
     return undefined;
@@ -116,7 +116,7 @@ export class Context {
     if (prior) {
       this.add(
         ref.path,
-        `${show(ref.name)} is already the name of a ${prior.kind} (${prior.path}); expected names unique across routers, hypervisors, VMs and hosts (they become DNS names). Rename one of them.`,
+        `${show(ref.name)} is already the name of a ${prior.kind} (${prior.path}); expected names unique across routers, hypervisors, VMs, hosts and devices (they become DNS names). Rename one of them.`,
       );
       return;
     }
@@ -200,6 +200,9 @@ export class Context {
 
   machineAddressIn(m: MachineRef, zone: string): string | undefined {
     if (m.spec) return m.spec.nics.find((n) => n.zone === zone)?.address;
+    if (m.kind === "device") {
+      return this.inv.devices?.[m.name]?.nics.find((n) => n.zone === zone)?.address;
+    }
     if (m.kind === "hypervisor") {
       const h = this.inv.hypervisors?.[m.name];
       if (h?.zone === zone) return h.address;
@@ -207,6 +210,7 @@ export class Context {
     }
     if (m.kind === "router") {
       const r = this.inv.routers?.[m.name];
+      if (r?.uplink?.zone === zone) return r.uplink.address;
       return r?.zones.includes(zone) ? this.inv.zones?.[zone]?.gateway : undefined;
     }
     return undefined;
@@ -214,6 +218,7 @@ export class Context {
 
   machineZone(m: MachineRef): string | undefined {
     if (m.spec) return m.spec.nics[0]?.zone;
+    if (m.kind === "device") return this.inv.devices?.[m.name]?.nics[0]?.zone;
     if (m.kind === "hypervisor") return this.inv.hypervisors?.[m.name]?.zone;
     if (m.kind === "router") return this.inv.routers?.[m.name]?.managementZone;
     return undefined;

@@ -20,6 +20,8 @@ function exposureText(s: Service): string {
 
 function machineRole(m: Machine): string {
   if (m.kind === "vm") return `VM on ${m.hypervisor}`;
+  if (m.kind === "device")
+    return m.alwaysOn === false ? "device (unmanaged, often off)" : "device (unmanaged)";
   return m.kind;
 }
 
@@ -45,7 +47,7 @@ function talosRole(lab: Lab, m: Machine): string | undefined {
 
 function nodeLabel(lab: Lab, m: Machine, br: string): string {
   const extra = [
-    m.os !== "debian" ? m.os : undefined,
+    m.kind === "device" ? "unmanaged" : m.os !== "debian" ? m.os : undefined,
     talosRole(lab, m),
     m.kind === "vm" ? `on ${m.hypervisor}` : m.kind === "hypervisor" ? "hypervisor" : undefined,
   ]
@@ -280,7 +282,7 @@ export function renderLabDoc(lab: Lab, stack: string, svgFile: string): string {
         m.interfaces.map((i, idx) => [
           idx === 0 ? m.name : "",
           idx === 0 ? machineRole(m) : "",
-          idx === 0 ? m.os : "",
+          idx === 0 ? (m.kind === "device" ? "—" : m.os) : "",
           i.zone,
           i.cidrAddress,
           i.name,
@@ -288,7 +290,9 @@ export function renderLabDoc(lab: Lab, stack: string, svgFile: string): string {
           idx === 0
             ? m.ssh
               ? `${m.ssh.user}@${m.ssh.host}:${m.ssh.port}`
-              : "none (Talos API)"
+              : m.kind === "device"
+                ? "none (never provisioned)"
+                : "none (Talos API)"
             : "",
         ]),
       ),

@@ -32,6 +32,7 @@ function servicePorts(lab: Lab, m: Machine): PortRange[] {
 }
 
 function openPorts(lab: Lab, m: Machine): PortRange[] {
+  if (m.kind === "device") return servicePorts(lab, m); // what its declared services listen on
   if (m.os === "nixos") {
     const p = nixosOpenPorts(lab, m);
     return [
@@ -107,6 +108,7 @@ export function hypervisorIntent(h: Hypervisor): HypervisorIntent {
       bridge: b.name,
       vlanInterface: b.vlanInterface,
       address: b.address,
+      ...(b.management ? { management: true } : {}),
     })),
     vms: h.vms.map((v) => v.name),
     services: [...h.machine.services],

@@ -9,6 +9,7 @@
  * their management VLAN with guest VLAN sub-interfaces, VM NICs as veths into their hypervisor
  * (attached by `virsh start` to the bridge the domain XML names), hosts on their zone's segment.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -85,10 +86,17 @@ function modelWithPlaceholders(): Lab {
   return loadInventoryOrThrow(stub);
 }
 
+/** A zone's L2 segment: per VLAN (v30), or per untagged zone (its own LAN, u-<zone>). */
 const segmentOf = (lab: Lab, zone: string) => {
   const z = lab.zones.find((x) => x.name === zone)!;
-  return z.trust === "wan" ? "wan" : `v${z.vlan}`;
+  if (z.trust === "wan") return "wan";
+  return z.vlan !== undefined ? `v${z.vlan}` : `u-${shortId(z.name, 29)}`;
 };
+
+/** A name if it fits, else a stable hash of it. */
+function shortId(name: string, max: number): string {
+  return name.length <= max ? name : createHash("sha256").update(name).digest("hex").slice(0, 8);
+}
 
 export function topology(lab: Lab): unknown {
   const oob = oobAddresses(lab);
@@ -97,6 +105,12 @@ export function topology(lab: Lab): unknown {
     ...lab.zones
       .filter((z) => z.vlan !== undefined)
       .map((z) => ({ name: `v${z.vlan}`, bridge: `hlv${z.vlan}` })),
+    ...lab.zones
+      .filter((z) => z.vlan === undefined && z.trust !== "wan")
+      .map((z) => ({
+        name: segmentOf(lab, z.name),
+        bridge: `hlu-${createHash("sha256").update(z.name).digest("hex").slice(0, 8)}`,
+      })),
   ];
   const hosts: unknown[] = [];
   for (const r of lab.routers) {
@@ -106,7 +120,10 @@ export function topology(lab: Lab): unknown {
       role: "router",
       links: [
         ...(r.wan ? [{ ifname: r.wan.interface, segment: "wan" }] : []),
-        { ifname: r.trunk, dummy: true },
+        // A trunk that is no zone's NIC carries only VLANs (stand-ins of their own in the lab).
+        ...(r.trunk && !r.machine.interfaces.some((i) => i.name === r.trunk)
+          ? [{ ifname: r.trunk, dummy: true }]
+          : []),
         ...r.machine.interfaces.map((i) => ({ ifname: i.name, segment: segmentOf(lab, i.zone) })),
       ],
     });
@@ -120,7 +137,10 @@ export function topology(lab: Lab): unknown {
       links: [
         // The trunk carries the management VLAN untagged (the switch port's native VLAN).
         { ifname: h.trunk, segment: segmentOf(lab, h.zone) },
-        ...h.bridges.map((b) => ({ ifname: b.vlanInterface, segment: `v${b.vlan}` })),
+        // Bridge ports: VLAN stand-ins and untagged NICs (the management bridge's port is the trunk).
+        ...h.bridges
+          .filter((b) => !b.management)
+          .map((b) => ({ ifname: b.vlanInterface, segment: segmentOf(lab, b.zone) })),
       ],
     });
   }

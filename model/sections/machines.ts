@@ -125,7 +125,7 @@ export function derivedMac(vm: string, index: number): string {
   return `52:54:00:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
 }
 
-/** Registers every machine name (routers, hypervisors, their VMs, hosts) in the context. */
+/** Registers every machine name (routers, hypervisors, their VMs, hosts, devices) in the context. */
 export function collectMachines(ctx: Context): void {
   for (const name of Object.keys(ctx.inv.routers ?? {}).sort()) {
     ctx.register({ name, kind: "router", path: `homelab:routers.${name}`, os: "debian" });
@@ -145,6 +145,9 @@ export function collectMachines(ctx: Context): void {
   }
   for (const [name, spec] of byName(ctx.inv.hosts)) {
     ctx.register({ name, kind: "host", path: `homelab:hosts.${name}`, os: spec.os, spec });
+  }
+  for (const name of Object.keys(ctx.inv.devices ?? {}).sort()) {
+    ctx.register({ name, kind: "device", path: `homelab:devices.${name}`, os: "none" });
   }
 }
 

@@ -1,4 +1,9 @@
-/** `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards. */
+/**
+ * `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards.
+ * A router's address in a tagged zone sits on `<trunk>.<vlan>`, in an untagged zone on the NIC named
+ * under `interfaces`. A router behind another one holds an `uplink` address in a zone of its parent
+ * (see model/routing.ts for how flows cross several routers).
+ */
 import { byName, Context } from "../context";
 import { descriptionField, ifname, ipv4, name, port } from "../formats";
 import type { Machine, PortForward, Router, Service, StaticLease } from "../lab";
@@ -58,7 +63,36 @@ const routerSchema = object("A Linux router (nftables + dnsmasq) that joins the 
     undefined,
     "none: SSH only from the management zone",
   ),
-  trunk: req(ifname("NIC carrying the zone VLANs; zone interfaces are <trunk>.<vlan>.")),
+  trunk: opt(
+    ifname("NIC carrying the zone VLANs; zone interfaces are <trunk>.<vlan>."),
+    undefined,
+    "none; required when a routed zone has a VLAN",
+  ),
+  interfaces: opt(
+    map(ifname("The NIC carrying this untagged zone (may be the trunk: its native LAN)."), {
+      description:
+        "NIC of each untagged zone this router serves or has its uplink in, by zone name (a separate NIC per segment, or the trunk's native LAN).",
+    }),
+    undefined,
+    "none; required for every untagged zone of the router",
+  ),
+  uplink: opt(
+    object(
+      "An address in a zone another router serves (its parent): this router's zones are reached through it, and traffic towards the internet leaves through it unless this router has a wan.",
+      {
+        zone: req(
+          name(
+            "A zone another router is the gateway of (usually a transit zone only routers use).",
+          ),
+        ),
+        address: req(
+          ipv4("This router's address there; the parent routes this router's zones to it."),
+        ),
+      },
+    ),
+    undefined,
+    "none: a router on its own or at the top",
+  ),
   zones: req(
     list(name("Zone name."), {
       description:
@@ -74,7 +108,8 @@ const routerSchema = object("A Linux router (nftables + dnsmasq) that joins the 
   ),
   dnsUpstreams: opt(
     list(ipv4("Resolver address."), { description: "Upstream resolvers for dnsmasq." }),
-    ["1.1.1.1", "9.9.9.9"],
+    undefined,
+    "1.1.1.1 and 9.9.9.9; behind an uplink without a wan: the parent router's address in the uplink zone",
   ),
   portForwards: opt(
     list(portForwardSchema, { description: "WAN port-forwards." }),
@@ -107,6 +142,8 @@ export function checkRouters(ctx: Context): void {
     checkDhcpRanges(ctx, path, r, zones);
     checkPortForwards(ctx, path, r);
   }
+  for (const [name, r] of byName(ctx.inv.routers)) checkUplink(ctx, name, r, routedBy);
+  for (const [name, r] of byName(ctx.inv.routers)) checkInterfaces(ctx, name, r);
   // Every inside zone needs a router, or flows cannot be enforced and hosts have no gateway.
   if (!ctx.inv.routers || ctx.incomplete("homelab:routers")) return;
   for (const [zone, z] of Object.entries(ctx.inv.zones ?? {})) {
@@ -151,21 +188,119 @@ function checkRoutedZones(
     if (prior) {
       ctx.add(
         zpath,
-        `${show(zone)} is already routed by router ${prior}, which holds its gateway address; expected one router per zone. Remove it from one router.`,
+        `${show(zone)} is already routed by router ${prior}, which holds its gateway address; expected one router per zone. Remove it from one router, or give this router an uplink in a zone of ${prior} instead.`,
       );
     } else routedBy.set(zone, name);
   });
-  for (const zone of zones) {
-    const vlan = ctx.inv.zones![zone]!.vlan;
-    if (vlan !== undefined && `${r.trunk}.${vlan}`.length > 15) {
-      ctx.add(
-        `${path}.trunk`,
-        `${show(r.trunk)} makes the VLAN interface ${r.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC (e.g. with a systemd .link file) or use a shorter one.`,
-      );
-      break;
-    }
-  }
   return zones;
+}
+
+/** The uplink: an address in a zone another router serves, without a loop of uplinks. */
+function checkUplink(
+  ctx: Context,
+  name: string,
+  r: RouterSpec,
+  routedBy: Map<string, string>,
+): void {
+  const up = r.uplink;
+  if (!up) return;
+  const path = `homelab:routers.${name}.uplink`;
+  if (!ctx.zoneRef(`${path}.zone`, up.zone)) return;
+  const z = ctx.inv.zones![up.zone]!;
+  if (z.trust === "wan") {
+    ctx.add(
+      `${path}.zone`,
+      `${show(up.zone)} is the wan zone; expected an inside zone another router serves. Describe an internet uplink under homelab:routers.${name}.wan instead.`,
+    );
+    return;
+  }
+  const parent = routedBy.get(up.zone);
+  if (parent === name) {
+    ctx.add(
+      `${path}.zone`,
+      `${show(up.zone)} is one of this router's own zones; expected a zone another router serves (the upstream hop). Pick the zone that links this router to its parent.`,
+    );
+    return;
+  }
+  if (!parent) {
+    if (!ctx.incomplete("homelab:routers")) {
+      ctx.add(
+        `${path}.zone`,
+        `${show(up.zone)} is routed by no router; expected a zone another router is the gateway of (it routes this router's zones). Add the zone to the upstream router's zones.`,
+      );
+    }
+    return;
+  }
+  ctx.claimAddress(`${path}.address`, up.zone, up.address, `router ${name} (uplink)`);
+  // A loop of uplinks has no top: nothing could route out of it.
+  const seen = [name];
+  for (let p: string | undefined = parent; p !== undefined;) {
+    if (p === name) {
+      ctx.add(
+        `${path}.zone`,
+        `${show(up.zone)} makes a loop of uplinks (${[...seen, name].join(" -> ")}); expected routers in a tree, each with at most one upstream router. Remove the uplink of one of them.`,
+      );
+      return;
+    }
+    if (seen.includes(p)) return;
+    seen.push(p);
+    const upZone: string | undefined = ctx.inv.routers?.[p]?.uplink?.zone;
+    p = upZone ? routedBy.get(upZone) : undefined;
+  }
+}
+
+/** The NIC of each zone the router is attached to: <trunk>.<vlan> when tagged, else interfaces.<zone>. */
+function checkInterfaces(ctx: Context, name: string, r: RouterSpec): void {
+  const path = `homelab:routers.${name}`;
+  const attached = [...new Set([...r.zones, ...(r.uplink ? [r.uplink.zone] : [])])].filter(
+    (z) => ctx.inv.zones?.[z] && ctx.inv.zones[z].trust !== "wan",
+  );
+  const used = new Map<string, string>();
+  const use = (nic: string, owner: string, where: string) => {
+    const prior = used.get(nic);
+    if (prior) {
+      ctx.add(
+        where,
+        `${show(nic)} already carries ${prior}; expected one NIC per untagged zone (a NIC carries one untagged LAN, plus VLANs when it is the trunk). Use another NIC.`,
+      );
+    } else used.set(nic, owner);
+  };
+  if (r.wan) use(r.wan.interface, "the wan", `${path}.wan.interface`);
+  if (r.oobInterface) use(r.oobInterface, "the out-of-band network", `${path}.oobInterface`);
+  for (const zone of attached) {
+    const vlan = ctx.inv.zones![zone]!.vlan;
+    const nic = r.interfaces?.[zone];
+    if (vlan !== undefined) {
+      if (nic !== undefined) {
+        ctx.add(
+          `${path}.interfaces.${zone}`,
+          `${show(nic)} is given, but zone ${zone} is tagged (VLAN ${vlan}): its interface is ${r.trunk ?? "<trunk>"}.${vlan}; expected interfaces only for untagged zones. Remove interfaces.${zone}, or drop the zone's vlan if it is a LAN of its own.`,
+        );
+      } else if (!r.trunk) {
+        ctx.add(
+          `${path}.trunk`,
+          `(missing) is required: zone ${zone} has VLAN ${vlan} (its interface is <trunk>.${vlan}); expected the NIC carrying the VLANs. Add trunk, e.g. trunk: eth1.`,
+        );
+      } else if (`${r.trunk}.${vlan}`.length > 15) {
+        ctx.add(
+          `${path}.trunk`,
+          `${show(r.trunk)} makes the VLAN interface ${r.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC (e.g. with a systemd .link file) or use a shorter one.`,
+        );
+      }
+    } else if (nic === undefined) {
+      ctx.add(
+        `${path}.interfaces.${zone}`,
+        `(missing) is required: zone ${zone} is untagged (no vlan); expected the NIC that carries it. Add interfaces: { ${zone}: <nic> }, or give the zone a VLAN id.`,
+      );
+    } else use(nic, `zone ${zone}`, `${path}.interfaces.${zone}`);
+  }
+  for (const zone of Object.keys(r.interfaces ?? {}).sort()) {
+    if (attached.includes(zone) || !ctx.inv.zones || ctx.droppedNames.has(zone)) continue;
+    ctx.add(
+      `${path}.interfaces.${zone}`,
+      `${show(zone)} is not a zone of this router (neither in zones nor its uplink); expected one of ${attached.join(", ") || "its zones"}. Remove the entry or add the zone.`,
+    );
+  }
 }
 
 function checkDhcpRanges(ctx: Context, path: string, r: RouterSpec, zones: Set<string>): void {
@@ -225,6 +360,13 @@ function checkPortForwards(ctx: Context, path: string, r: RouterSpec): void {
           `forwards to ${target}/${pf.protocol}, which service ${pf.service} does not listen on; expected one of ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(", ")}. Fix port or add it to homelab:services.${pf.service}.ports.`,
         );
       }
+      const zone = ctx.serviceZone(svc);
+      if (zone !== undefined && !r.zones.includes(zone)) {
+        ctx.add(
+          `${ppath}.service`,
+          `${show(pf.service)} is reached in zone ${zone}, which this router does not serve; expected a service in one of its zones (${[...r.zones].sort().join(", ")}), where the DNAT can deliver it. Forward to a reverse proxy in this router's DMZ that reaches ${pf.service} through a flow, or forward on the router that serves ${zone}.`,
+        );
+      }
       if (svc.runsOn.kubernetes && svc.runsOn.kubernetes.serviceType !== "LoadBalancer") {
         ctx.add(
           `${ppath}.service`,
@@ -256,15 +398,26 @@ export function checkDhcpPools(ctx: Context): void {
   }
 }
 
-/** A router as a machine: its address in each zone is the zone's gateway. */
+/** The router's NIC in a zone it is attached to: <trunk>.<vlan> when tagged, else interfaces.<zone>. */
+export function routerIfname(spec: RouterSpec, zone: string, vlan: number | undefined): string {
+  return vlan !== undefined ? `${spec.trunk}.${vlan}` : spec.interfaces![zone]!;
+}
+
+/** A router as a machine: its address in each zone is the zone's gateway; then its uplink address. */
 export function routerMachine(r: Resolver, name: string, spec: RouterSpec): Machine {
   const interfaces = [...spec.zones]
     .sort((a, b) =>
       a === spec.managementZone ? -1 : b === spec.managementZone ? 1 : a.localeCompare(b),
     )
     .map((z) =>
-      r.iface(z, r.zone(z).gateway!, `${spec.trunk}.${r.zone(z).vlan}`, undefined, false),
+      r.iface(z, r.zone(z).gateway!, routerIfname(spec, z, r.zone(z).vlan), undefined, false),
     );
+  if (spec.uplink) {
+    const z = spec.uplink.zone;
+    interfaces.push(
+      r.iface(z, spec.uplink.address, routerIfname(spec, z, r.zone(z).vlan), undefined, false),
+    );
+  }
   return {
     name,
     kind: "router",
@@ -282,6 +435,7 @@ export function resolveRouter(
   spec: RouterSpec,
   machines: readonly Machine[],
   services: ReadonlyMap<string, Service>,
+  gateways: ReadonlyMap<string, string>,
 ): Router {
   const machine = machines.find((m) => m.name === name)!;
   const leases: StaticLease[] = [];
@@ -306,6 +460,10 @@ export function resolveRouter(
       };
     })
     .sort((a, b) => a.publicPort - b.publicPort || a.protocol.localeCompare(b.protocol));
+  const uplinkIface = spec.uplink
+    ? machine.interfaces.find((i) => i.zone === spec.uplink!.zone)!
+    : undefined;
+  const uplinkGateway = spec.uplink ? gateways.get(spec.uplink.zone)! : undefined;
   return {
     name,
     machine,
@@ -313,10 +471,22 @@ export function resolveRouter(
     oobInterface: spec.oobInterface,
     trunk: spec.trunk,
     zones: [...spec.zones].sort(),
+    uplink:
+      spec.uplink && uplinkIface && uplinkGateway
+        ? {
+            zone: spec.uplink.zone,
+            address: spec.uplink.address,
+            interface: uplinkIface.name,
+            gateway: uplinkGateway,
+          }
+        : undefined,
     wan: spec.wan,
     dhcp: (spec.dhcp ?? []).map((d) => ({ ...d })).sort((a, b) => a.zone.localeCompare(b.zone)),
     staticLeases: leases,
-    dnsUpstreams: [...spec.dnsUpstreams],
+    dnsUpstreams: [
+      ...(spec.dnsUpstreams ??
+        (uplinkGateway && !spec.wan ? [uplinkGateway] : ["1.1.1.1", "9.9.9.9"])),
+    ],
     portForwards,
   };
 }

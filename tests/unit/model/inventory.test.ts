@@ -142,8 +142,14 @@ describe("inventory: valid variants", () => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort();
-  it("covers single node, no Talos and no public services", () => {
-    assert.deepEqual(files, ["no-public.yaml", "no-talos.yaml", "single-node.yaml"]);
+  it("covers single node, no Talos, no public services, and the seeds' topologies", () => {
+    assert.deepEqual(files, [
+      "cascaded-firewalls.yaml",
+      "flat-home-lan.yaml",
+      "no-public.yaml",
+      "no-talos.yaml",
+      "single-node.yaml",
+    ]);
   });
   for (const f of files) {
     it(`${f} loads`, () => {

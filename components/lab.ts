@@ -4,6 +4,7 @@ import { machineIntent, versionsIntent, zonesIntent } from "../renderers/intents
 import { Hypervisor } from "./hypervisor";
 import { IntentRecord } from "./intent-record";
 import { LinuxHost } from "./linux-host";
+import { LoadBalancer } from "./load-balancer";
 import { NixosHost } from "./nixos-host";
 import { PublicDns } from "./public-dns";
 import { Router } from "./router";
@@ -104,11 +105,17 @@ export class HomeLab extends pulumi.ComponentResource {
       this.ready[lab.talos.clusterName] = cluster.ready;
       this.kubeconfig = cluster.kubeconfig;
       const onCluster = lab.services.filter((s) => s.kubernetes);
+      // Something must answer for LoadBalancer addresses on bare metal: kube-vip, from the pool.
+      const pool = lab.talos.loadBalancerPool;
+      const lb =
+        pool && onCluster.some((s) => s.kubernetes!.serviceType === "LoadBalancer")
+          ? new LoadBalancer(`${name}-lb`, { pool, provider: cluster.provider }, child)
+          : undefined;
       if (onCluster.length > 0) {
         new Workloads(
           `${name}-workloads`,
           { services: onCluster, provider: cluster.provider },
-          child,
+          { ...child, dependsOn: lb ? [lb] : [] },
         );
       }
     }

@@ -7,7 +7,7 @@
 import type { Inventory } from "./inventory";
 import type { MachineKind } from "./lab";
 import { show } from "./messages";
-import { Cidr, cidrContains, isNetworkOrBroadcast, normalizeMac } from "./net";
+import { Cidr, cidrContains, ipToInt, isNetworkOrBroadcast, normalizeMac } from "./net";
 import type { Issues } from "./schema";
 import type { MachineSpec } from "./sections/machines";
 import type { ServiceSpec } from "./sections/services";
@@ -33,6 +33,15 @@ interface AddressClaim {
   readonly owner: string;
 }
 
+/** A claimed range of addresses (the Talos LoadBalancer pool): no other claim may fall inside it. */
+export interface RangeClaim {
+  readonly zone: string;
+  readonly start: string;
+  readonly end: string;
+  readonly path: string;
+  readonly owner: string;
+}
+
 /** Entries of a name-keyed map, sorted by name. */
 export function byName<T>(map: Readonly<Record<string, T>> | undefined): [string, T][] {
   return Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -44,6 +53,7 @@ export class Context {
   readonly droppedNames = new Set<string>();
   private readonly addresses = new Map<string, AddressClaim>();
   private readonly macs = new Map<string, AddressClaim>();
+  private readonly ranges: RangeClaim[] = [];
 
   constructor(
     readonly inv: PartialInventory,
@@ -123,13 +133,80 @@ export class Context {
     this.machines.set(ref.name, ref);
   }
 
-  /** Registers a static address: inside its zone, not network/broadcast/gateway, not duplicated. */
+  /** Every claimed range, in claim order. */
+  claimedRanges(): readonly RangeClaim[] {
+    return this.ranges;
+  }
+
+  /** The claimed range holding an address, if any. */
+  rangeOf(address: string): RangeClaim | undefined {
+    const n = ipToInt(address);
+    return this.ranges.find((r) => ipToInt(r.start) <= n && n <= ipToInt(r.end));
+  }
+
+  /**
+   * Registers a range of addresses in a zone: both ends inside it, start <= end, overlapping no other
+   * range and holding no address claimed so far (addresses claimed later are checked against it).
+   */
+  claimRange(path: string, zone: string, start: string, end: string, owner: string): boolean {
+    const cidr = this.zoneCidrs.get(zone);
+    if (!cidr) return false;
+    let ok = true;
+    for (const [field, a] of [
+      ["start", start],
+      ["end", end],
+    ] as const) {
+      if (!cidrContains(cidr, a) || isNetworkOrBroadcast(cidr, a)) {
+        this.add(
+          `${path}.${field}`,
+          `${show(a)} is outside zone ${zone} (${cidr.text}) or not a host address there; expected an address in ${cidr.text}. Move ${owner} into the zone's network.`,
+        );
+        ok = false;
+      }
+    }
+    if (!ok) return false;
+    if (ipToInt(start) > ipToInt(end)) {
+      this.add(
+        `${path}.end`,
+        `${show(end)} is before start ${start}; expected end >= start. Swap them.`,
+      );
+      return false;
+    }
+    const lo = ipToInt(start);
+    const hi = ipToInt(end);
+    const other = this.ranges.find((r) => ipToInt(r.start) <= hi && lo <= ipToInt(r.end));
+    if (other) {
+      this.add(
+        path,
+        `${start}-${end} overlaps ${other.owner} ${other.start}-${other.end} (${other.path}); expected ranges that share no address. Shrink one of them.`,
+      );
+      return false;
+    }
+    for (const c of this.claims()) {
+      const n = ipToInt(c.address);
+      if (n >= lo && n <= hi) {
+        this.add(
+          path,
+          `${start}-${end} holds ${c.address}, already used by ${c.owner} (${c.path}); expected only free addresses in ${owner}. Move the range or that address.`,
+        );
+        ok = false;
+      }
+    }
+    if (ok) this.ranges.push({ zone, start, end, path, owner });
+    return ok;
+  }
+
+  /**
+   * Registers a static address: inside its zone, not network/broadcast/gateway, not duplicated, and
+   * not inside a claimed range unless it is taken from that range (`fromRange`: its owner).
+   */
   claimAddress(
     path: string,
     zone: string,
     address: string,
     owner: string,
     isGateway = false,
+    fromRange?: string,
   ): void {
     const cidr = this.zoneCidrs.get(zone);
     if (cidr) {
@@ -161,6 +238,14 @@ export class Context {
       this.add(
         path,
         `${show(address)} is already used by ${prior.owner} (${prior.path}); expected a unique address. Pick a free address.`,
+      );
+      return;
+    }
+    const range = this.rangeOf(address);
+    if (range && range.owner !== fromRange) {
+      this.add(
+        path,
+        `${show(address)} lies in ${range.owner} ${range.start}-${range.end} (${range.path}); expected an address outside it. Pick another address or shrink the range.`,
       );
       return;
     }

@@ -199,6 +199,8 @@ export interface TalosCluster {
   readonly kubernetesVersion: string;
   readonly installDisk: string;
   readonly allowSchedulingOnControlPlanes: boolean;
+  /** Addresses kube-vip may announce for LoadBalancer services (their loadBalancerIPs lie in it). */
+  readonly loadBalancerPool?: { readonly start: string; readonly end: string };
   readonly controlPlanes: readonly Machine[];
   readonly workers: readonly Machine[];
   readonly patches: {

@@ -14,6 +14,7 @@ import type {
 } from "../model/intent";
 import type { Hypervisor, Lab, Machine, Router, TalosCluster, Vm } from "../model/lab";
 import { renderNftables } from "./nftables";
+import { KUBE_VIP_IMAGE } from "./kube-vip";
 import { nixosOpenPorts } from "./nixos";
 
 export function zonesIntent(lab: Lab): ZonesIntent {
@@ -183,5 +184,10 @@ export function versionsIntent(lab: Lab): VersionsIntent {
     if (m.nixos) items.push({ what: `nixos:${m.name}`, version: m.nixos.release });
   for (const s of lab.services)
     if (s.kubernetes) items.push({ what: `image:${s.name}`, version: s.kubernetes.image });
+  if (
+    lab.talos?.loadBalancerPool &&
+    lab.services.some((s) => s.kubernetes?.serviceType === "LoadBalancer")
+  )
+    items.push({ what: "image:kube-vip", version: KUBE_VIP_IMAGE });
   return { kind: "versions", items };
 }

@@ -377,7 +377,10 @@ function checkPortForwards(ctx: Context, path: string, r: RouterSpec): void {
   });
 }
 
-/** Static addresses must not lie in a DHCP pool, or dnsmasq may hand them to another client. */
+/**
+ * Static addresses and claimed ranges must not lie in a DHCP pool, or dnsmasq may hand them to
+ * another client.
+ */
 export function checkDhcpPools(ctx: Context): void {
   for (const [name, r] of byName(ctx.inv.routers)) {
     (r.dhcp ?? []).forEach((d, i) => {
@@ -385,6 +388,14 @@ export function checkDhcpPools(ctx: Context): void {
       if (!cidr || !cidrContains(cidr, d.start) || !cidrContains(cidr, d.end)) return;
       const lo = ipToInt(d.start);
       const hi = ipToInt(d.end);
+      for (const range of ctx.claimedRanges()) {
+        if (range.zone === d.zone && ipToInt(range.start) <= hi && lo <= ipToInt(range.end)) {
+          ctx.add(
+            range.path,
+            `${range.start}-${range.end} overlaps the DHCP pool ${d.start}-${d.end} of homelab:routers.${name}.dhcp[${i}]; expected ${range.owner} outside every DHCP pool. Move one of them.`,
+          );
+        }
+      }
       for (const claim of ctx.claims()) {
         const n = ipToInt(claim.address);
         if (n >= lo && n <= hi && cidrContains(cidr, claim.address)) {

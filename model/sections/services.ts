@@ -8,6 +8,7 @@ import { Infer, int, list, map, object, oneOf, opt, req, str } from "../schema";
 import { checkPublic, exposureOf, publicSchema } from "./public";
 import type { RouterSpec } from "./routers";
 import type { CloudflareSpec } from "./cloudflare";
+import { LB_POOL } from "./talos";
 
 const kubeSchema = object("A Deployment + Service on the Talos cluster.", {
   image: req(
@@ -126,8 +127,22 @@ function checkKubernetes(
       `is set but serviceType is ${kubernetes.serviceType}; expected serviceType NodePort. Set serviceType: NodePort or remove nodePort.`,
     );
   }
-  if (kubernetes.loadBalancerIP) {
-    const zone = ctx.zoneOf(kubernetes.loadBalancerIP);
+  const pool = ctx.inv.talos?.loadBalancerPool;
+  if (kubernetes.serviceType === "LoadBalancer" && ctx.inv.talos && !pool) {
+    ctx.add(
+      `${path}.runsOn.kubernetes.serviceType`,
+      `"LoadBalancer" needs homelab:talos.loadBalancerPool; expected a pool of free addresses in the cluster's zone (kube-vip announces them; without it nothing answers for ${kubernetes.loadBalancerIP ?? "the address"} on bare metal). Add loadBalancerPool: { start, end }.`,
+    );
+  }
+  const lbIP = kubernetes.loadBalancerIP;
+  const poolClaimed = ctx.claimedRanges().some((r) => r.owner === LB_POOL);
+  if (lbIP && pool && poolClaimed && ctx.rangeOf(lbIP)?.owner !== LB_POOL) {
+    ctx.add(
+      `${path}.runsOn.kubernetes.loadBalancerIP`,
+      `${show(lbIP)} is outside homelab:talos.loadBalancerPool ${pool.start}-${pool.end}; expected an address of the pool. Pick one in ${pool.start}-${pool.end} or widen the pool.`,
+    );
+  } else if (lbIP) {
+    const zone = ctx.zoneOf(lbIP);
     if (!zone) {
       ctx.add(
         `${path}.runsOn.kubernetes.loadBalancerIP`,
@@ -137,8 +152,10 @@ function checkKubernetes(
       ctx.claimAddress(
         `${path}.runsOn.kubernetes.loadBalancerIP`,
         zone,
-        kubernetes.loadBalancerIP,
+        lbIP,
         `service ${name}`,
+        false,
+        LB_POOL,
       );
     }
   }

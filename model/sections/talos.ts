@@ -35,6 +35,17 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
     }),
     "/dev/vda",
   ),
+  loadBalancerPool: opt(
+    object(
+      "Addresses in the cluster's zone for Services of type LoadBalancer: kube-vip (installed by homelab-iac) announces each service's loadBalancerIP by ARP. Kept free of every static address and DHCP pool.",
+      {
+        start: req(ipv4("First address of the pool.")),
+        end: req(ipv4("Last address of the pool.")),
+      },
+    ),
+    undefined,
+    "none: LoadBalancer services are refused (nothing would answer for their address)",
+  ),
   allowSchedulingOnControlPlanes: opt(
     bool({ description: "Run workloads on control planes too (small clusters)." }),
     false,
@@ -48,6 +59,9 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
   ),
 });
 export type TalosSpec = Infer<typeof talosSchema>;
+
+/** The owner name of the LoadBalancer pool's address range. */
+export const LB_POOL = "the Talos LoadBalancer pool";
 
 export function checkTalos(ctx: Context): void {
   const t = ctx.inv.talos;
@@ -105,6 +119,10 @@ export function checkTalos(ctx: Context): void {
   }
   const zone = [...zones][0];
   if (t.vip && zone) ctx.claimAddress("homelab:talos.vip", zone, t.vip, `the Talos VIP`);
+  if (t.loadBalancerPool && zone) {
+    const p = t.loadBalancerPool;
+    ctx.claimRange("homelab:talos.loadBalancerPool", zone, p.start, p.end, LB_POOL);
+  }
   for (const role of ["all", "controlPlane", "worker"] as const) {
     (t.patches?.[role] ?? []).forEach((p, i) => {
       if (p === null || typeof p !== "object" || Array.isArray(p)) {
@@ -131,6 +149,7 @@ export function resolveTalos(t: TalosSpec, machines: ReadonlyMap<string, Machine
     kubernetesVersion: t.kubernetesVersion.replace(/^v?/, "v"),
     installDisk: t.installDisk,
     allowSchedulingOnControlPlanes: t.allowSchedulingOnControlPlanes,
+    loadBalancerPool: t.loadBalancerPool ? { ...t.loadBalancerPool } : undefined,
     controlPlanes,
     workers,
     patches: {

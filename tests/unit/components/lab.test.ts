@@ -45,6 +45,11 @@ describe("the home stack under mocks (index.ts)", function () {
       "pulumi:providers:kubernetes": 1,
       "kubernetes:apps/v1:Deployment": 1,
       "kubernetes:core/v1:Service": 1,
+      "homelab:k8s:LoadBalancer": 1, // kube-vip: account, role, binding, DaemonSet
+      "kubernetes:core/v1:ServiceAccount": 1,
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
+      "kubernetes:apps/v1:DaemonSet": 1,
       "cloudflare:index/dnsRecord:DnsRecord": 2,
     });
   });

@@ -192,3 +192,50 @@ describe("topologies: unmanaged devices (seeds 001-004)", () => {
     );
   });
 });
+
+describe("topologies: LoadBalancer addresses on Talos", () => {
+  const home = (patch: PatchOp[]) =>
+    loadInventory(applyPatch(readStackConfig("Pulumi.home.yaml"), patch)).issues.map(
+      (i) => `${i.path}: ${i.message}`,
+    );
+
+  it("keeps each loadBalancerIP inside the pool", () => {
+    assert.deepEqual(
+      home([
+        { set: "homelab:services.website.runsOn.kubernetes.loadBalancerIP", value: "10.0.20.60" },
+      ]),
+      [
+        'homelab:services.website.runsOn.kubernetes.loadBalancerIP: "10.0.20.60" is outside homelab:talos.loadBalancerPool 10.0.20.50-10.0.20.59; expected an address of the pool. Pick one in 10.0.20.50-10.0.20.59 or widen the pool.',
+      ],
+    );
+  });
+
+  it("keeps the pool in the cluster's zone, free of static addresses and DHCP pools", () => {
+    assert.deepEqual(home([{ set: "homelab:talos.loadBalancerPool.end", value: "10.0.21.9" }]), [
+      'homelab:talos.loadBalancerPool.end: "10.0.21.9" is outside zone internal (10.0.20.0/24) or not a host address there; expected an address in 10.0.20.0/24. Move the Talos LoadBalancer pool into the zone\'s network.',
+    ]);
+    assert.deepEqual(home([{ set: "homelab:talos.vip", value: "10.0.20.51" }]), [
+      "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.59 holds 10.0.20.51, already used by the Talos VIP (homelab:talos.vip); expected only free addresses in the Talos LoadBalancer pool. Move the range or that address.",
+    ]);
+    assert.deepEqual(home([{ set: "homelab:talos.loadBalancerPool.end", value: "10.0.20.120" }]), [
+      "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.120 overlaps the DHCP pool 10.0.20.100-10.0.20.199 of homelab:routers.gw1.dhcp[1]; expected the Talos LoadBalancer pool outside every DHCP pool. Move one of them.",
+    ]);
+  });
+
+  it("refuses a LoadBalancer service without a pool: nothing would answer for its address", () => {
+    assert.deepEqual(home([{ delete: "homelab:talos.loadBalancerPool" }]), [
+      'homelab:services.website.runsOn.kubernetes.serviceType: "LoadBalancer" needs homelab:talos.loadBalancerPool; expected a pool of free addresses in the cluster\'s zone (kube-vip announces them; without it nothing answers for 10.0.20.50 on bare metal). Add loadBalancerPool: { start, end }.',
+    ]);
+  });
+
+  it("keeps other static addresses out of the pool (reported where the second claim is)", () => {
+    assert.deepEqual(
+      home([
+        { set: "homelab:hosts.iris.nics[0]", value: { zone: "internal", address: "10.0.20.55" } },
+      ]),
+      [
+        "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.59 holds 10.0.20.55, already used by host iris (homelab:hosts.iris.nics[0].address); expected only free addresses in the Talos LoadBalancer pool. Move the range or that address.",
+      ],
+    );
+  });
+});

@@ -65,13 +65,13 @@ function filled(raw: Raw, fill: SshFill, deployPublicKey: string): Raw {
   return copy;
 }
 
-/** OOB addresses: routers .2+, hypervisors .11+, VMs .21+, hosts .31+ (by name). */
+/** OOB addresses: routers .2+, hypervisors .11+, VMs .21+, hosts .31+, devices .41+ (by name). */
 export function oobAddresses(lab: Lab): Map<string, string> {
-  const base = { router: 2, hypervisor: 11, vm: 21, host: 31 } as const;
+  const base = { router: 2, hypervisor: 11, vm: 21, host: 31, device: 41 } as const;
   const out = new Map<string, string>();
-  for (const kind of ["router", "hypervisor", "vm", "host"] as const) {
+  for (const kind of ["router", "hypervisor", "vm", "host", "device"] as const) {
     lab.machines
-      .filter((m) => m.kind === kind && m.ssh)
+      .filter((m) => m.kind === kind && (m.ssh || kind === "device"))
       .forEach((m, i) => out.set(m.name, `${OOB.prefix}${base[kind] + i}`));
   }
   return out;
@@ -168,6 +168,20 @@ export function topology(lab: Lab): unknown {
       oobAddress: oob.get(m.name),
       ...(m.os === "nixos" ? { shims: ["nixos-rebuild"] } : {}),
       links: machineLinks(m),
+    });
+  }
+  // Devices are never provisioned: the lab configures them itself, like the appliance they are.
+  for (const d of lab.devices) {
+    hosts.push({
+      name: d.name,
+      oobAddress: oob.get(d.name),
+      managed: false,
+      links: d.interfaces.map((i, idx) => ({
+        ifname: i.name,
+        segment: segmentOf(lab, i.zone),
+        address: i.cidrAddress,
+        ...(idx === 0 && i.gateway ? { gateway: i.gateway } : {}),
+      })),
     });
   }
   hosts.push({

@@ -43,7 +43,9 @@ export function flowEdges(view: LabView): Edge[] {
       else byKey.set(key, { f, routers: [r.name] });
     }
   }
-  return [...byKey.values()].map(({ f, routers }) => {
+  return [...byKey.values()].map(({ f, routers: listed }) => {
+    // In path order when the record says how the flow crosses them.
+    const routers = f.path && f.path.every((r) => listed.includes(r)) ? [...f.path] : listed;
     const via = `router${routers.length > 1 ? "s" : ""} ${routers.join(", ")}`;
     return {
       from: f.from,

@@ -126,18 +126,15 @@ describe("devices and several routers under mocks (seeds 001-004)", function () 
     const r = await runProgram(validConfig("flat-home-lan.yaml"));
     assert.equal(r.error, undefined, r.error?.message);
     const device = r.resources.find((x) => x.type === INTENT_TYPE && x.name === "nas-intent")!;
-    assert.deepEqual(
-      device.inputs.intent as { role: string; os: string; openPorts: unknown; ssh?: unknown },
-      {
-        kind: "machine",
-        name: "nas",
-        role: "device",
-        os: "none",
-        addresses: [{ zone: "home", address: "10.0.0.20", interface: "eth0" }],
-        openPorts: [{ protocol: "tcp", from: 2049, to: 2049 }],
-        services: ["files"],
-      },
-    );
+    assert.deepEqual(device.inputs.intent, {
+      kind: "machine",
+      name: "nas",
+      role: "device",
+      os: "none",
+      addresses: [{ zone: "home", address: "10.0.0.20", interface: "eth0" }],
+      openPorts: [{ protocol: "tcp", from: 2049, to: 2049 }],
+      services: ["files"],
+    });
     const devices = ["10.0.0.20", "10.0.0.50", "10.0.1.30", "192.168.1.1"];
     for (const x of r.resources.filter((y) => y.type.startsWith("command:remote:"))) {
       const host = String((x.inputs.connection as Record<string, unknown>).host);

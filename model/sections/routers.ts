@@ -2,15 +2,16 @@
  * `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards.
  * A router's address in a tagged zone sits on `<trunk>.<vlan>`, in an untagged zone on the NIC named
  * under `interfaces`. A router behind another one holds an `uplink` address in a zone of its parent
- * (see model/routing.ts for how flows cross several routers).
+ * (model/sections/router-links.ts checks both; model/routing.ts routes flows across routers).
  */
 import { byName, Context } from "../context";
-import { descriptionField, ifname, ipv4, name, port } from "../formats";
+import { descriptionField, ifname, ipv4, name, port, shaped } from "../formats";
 import type { Machine, PortForward, Router, Service, StaticLease } from "../lab";
 import { show } from "../messages";
-import { cidrContains, ipToInt, isIpv4 } from "../net";
+import { IPV4_BODY, ipToInt } from "../net";
 import type { Resolver } from "../resolver";
-import { Infer, list, map, object, oneOf, opt, req, str } from "../schema";
+import { Infer, list, map, object, oneOf, opt, req } from "../schema";
+import { checkInterfaces, checkUplink, routerIfname } from "./router-links";
 import { hostSshSchema } from "./ssh";
 
 const dhcpSchema = object("A DHCP pool served by the router.", {
@@ -18,10 +19,12 @@ const dhcpSchema = object("A DHCP pool served by the router.", {
   start: req(ipv4("First address of the pool.")),
   end: req(ipv4("Last address of the pool.")),
   leaseTime: opt(
-    str({
+    shaped({
       description: "dnsmasq lease time.",
       format: "a lease time like 12h, 30m or 1d",
-      check: (v) => (/^\d+[smhdw]$/.test(v) ? undefined : "is not a lease time"),
+      re: /^\d+[smhdw]$/,
+      problem: "is not a lease time",
+      fix: "Write a number and a unit (s, m, h, d or w), e.g. 12h.",
     }),
     "12h",
   ),
@@ -39,14 +42,12 @@ export type PortForwardSpec = Infer<typeof portForwardSchema>;
 const wanSchema = object("The router's internet uplink.", {
   interface: req(ifname("WAN NIC name.")),
   address: req(
-    str({
+    shaped({
       description: "`dhcp`, or a static address with prefix like 203.0.113.10/24.",
       format: "dhcp or an address with prefix like 203.0.113.10/24",
-      check: (v) =>
-        v === "dhcp" ||
-        (/^[\d.]+\/\d{1,2}$/.test(v) && isIpv4(v.split("/")[0]!) && Number(v.split("/")[1]) <= 32)
-          ? undefined
-          : "is not dhcp or an address with prefix",
+      re: new RegExp(`^(dhcp|${IPV4_BODY}/(3[0-2]|[12]?\\d))$`),
+      problem: "is not dhcp or an address with prefix",
+      fix: "Write dhcp, or your ISP's static address with its prefix length.",
     }),
   ),
   gateway: opt(ipv4("Upstream gateway for a static WAN address.")),
@@ -195,114 +196,6 @@ function checkRoutedZones(
   return zones;
 }
 
-/** The uplink: an address in a zone another router serves, without a loop of uplinks. */
-function checkUplink(
-  ctx: Context,
-  name: string,
-  r: RouterSpec,
-  routedBy: Map<string, string>,
-): void {
-  const up = r.uplink;
-  if (!up) return;
-  const path = `homelab:routers.${name}.uplink`;
-  if (!ctx.zoneRef(`${path}.zone`, up.zone)) return;
-  const z = ctx.inv.zones![up.zone]!;
-  if (z.trust === "wan") {
-    ctx.add(
-      `${path}.zone`,
-      `${show(up.zone)} is the wan zone; expected an inside zone another router serves. Describe an internet uplink under homelab:routers.${name}.wan instead.`,
-    );
-    return;
-  }
-  const parent = routedBy.get(up.zone);
-  if (parent === name) {
-    ctx.add(
-      `${path}.zone`,
-      `${show(up.zone)} is one of this router's own zones; expected a zone another router serves (the upstream hop). Pick the zone that links this router to its parent.`,
-    );
-    return;
-  }
-  if (!parent) {
-    if (!ctx.incomplete("homelab:routers")) {
-      ctx.add(
-        `${path}.zone`,
-        `${show(up.zone)} is routed by no router; expected a zone another router is the gateway of (it routes this router's zones). Add the zone to the upstream router's zones.`,
-      );
-    }
-    return;
-  }
-  ctx.claimAddress(`${path}.address`, up.zone, up.address, `router ${name} (uplink)`);
-  // A loop of uplinks has no top: nothing could route out of it.
-  const seen = [name];
-  for (let p: string | undefined = parent; p !== undefined;) {
-    if (p === name) {
-      ctx.add(
-        `${path}.zone`,
-        `${show(up.zone)} makes a loop of uplinks (${[...seen, name].join(" -> ")}); expected routers in a tree, each with at most one upstream router. Remove the uplink of one of them.`,
-      );
-      return;
-    }
-    if (seen.includes(p)) return;
-    seen.push(p);
-    const upZone: string | undefined = ctx.inv.routers?.[p]?.uplink?.zone;
-    p = upZone ? routedBy.get(upZone) : undefined;
-  }
-}
-
-/** The NIC of each zone the router is attached to: <trunk>.<vlan> when tagged, else interfaces.<zone>. */
-function checkInterfaces(ctx: Context, name: string, r: RouterSpec): void {
-  const path = `homelab:routers.${name}`;
-  const attached = [...new Set([...r.zones, ...(r.uplink ? [r.uplink.zone] : [])])].filter(
-    (z) => ctx.inv.zones?.[z] && ctx.inv.zones[z].trust !== "wan",
-  );
-  const used = new Map<string, string>();
-  const use = (nic: string, owner: string, where: string) => {
-    const prior = used.get(nic);
-    if (prior) {
-      ctx.add(
-        where,
-        `${show(nic)} already carries ${prior}; expected one NIC per untagged zone (a NIC carries one untagged LAN, plus VLANs when it is the trunk). Use another NIC.`,
-      );
-    } else used.set(nic, owner);
-  };
-  if (r.wan) use(r.wan.interface, "the wan", `${path}.wan.interface`);
-  if (r.oobInterface) use(r.oobInterface, "the out-of-band network", `${path}.oobInterface`);
-  for (const zone of attached) {
-    const vlan = ctx.inv.zones![zone]!.vlan;
-    const nic = r.interfaces?.[zone];
-    if (vlan !== undefined) {
-      if (nic !== undefined) {
-        ctx.add(
-          `${path}.interfaces.${zone}`,
-          `${show(nic)} is given, but zone ${zone} is tagged (VLAN ${vlan}): its interface is ${r.trunk ?? "<trunk>"}.${vlan}; expected interfaces only for untagged zones. Remove interfaces.${zone}, or drop the zone's vlan if it is a LAN of its own.`,
-        );
-      } else if (!r.trunk) {
-        ctx.add(
-          `${path}.trunk`,
-          `(missing) is required: zone ${zone} has VLAN ${vlan} (its interface is <trunk>.${vlan}); expected the NIC carrying the VLANs. Add trunk, e.g. trunk: eth1.`,
-        );
-      } else if (`${r.trunk}.${vlan}`.length > 15) {
-        ctx.add(
-          `${path}.trunk`,
-          `${show(r.trunk)} makes the VLAN interface ${r.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC (e.g. with a systemd .link file) or use a shorter one.`,
-        );
-      }
-    } else if (nic === undefined) {
-      ctx.add(
-        `${path}.interfaces.${zone}`,
-        `(missing) is required: zone ${zone} is untagged (no vlan); expected the NIC that carries it. Add interfaces: { ${zone}: <nic> }, or give the zone a VLAN id.`,
-      );
-    } else use(nic, `zone ${zone}`, `${path}.interfaces.${zone}`);
-  }
-  for (const zone of Object.keys(r.interfaces ?? {}).sort()) {
-    if (attached.includes(zone) || !ctx.inv.zones || ctx.droppedNames.has(zone)) continue;
-    ctx.add(
-      `${path}.interfaces.${zone}`,
-      `${show(zone)} is not a zone of this router (neither in zones nor its uplink); expected one of ${attached.join(", ") || "its zones"}. Remove the entry or add the zone.`,
-    );
-  }
-}
-
 function checkDhcpRanges(ctx: Context, path: string, r: RouterSpec, zones: Set<string>): void {
   (r.dhcp ?? []).forEach((d, i) => {
     const dpath = `${path}.dhcp[${i}]`;
@@ -314,22 +207,7 @@ function checkDhcpRanges(ctx: Context, path: string, r: RouterSpec, zones: Set<s
       );
       return;
     }
-    const cidr = ctx.zoneCidrs.get(d.zone);
-    if (!cidr) return;
-    for (const field of ["start", "end"] as const) {
-      if (!cidrContains(cidr, d[field])) {
-        ctx.add(
-          `${dpath}.${field}`,
-          `${show(d[field])} is outside zone ${d.zone} (${cidr.text}); expected an address in ${cidr.text}. Move the pool into the zone's network.`,
-        );
-      }
-    }
-    if (ipToInt(d.start) > ipToInt(d.end)) {
-      ctx.add(
-        `${dpath}.end`,
-        `${show(d.end)} is before start ${d.start}; expected end >= start. Swap them.`,
-      );
-    }
+    ctx.claimRange(dpath, d.zone, d.start, d.end);
   });
 }
 
@@ -360,58 +238,22 @@ function checkPortForwards(ctx: Context, path: string, r: RouterSpec): void {
           `forwards to ${target}/${pf.protocol}, which service ${pf.service} does not listen on; expected one of ${svc.ports.map((p) => `${p.port}/${p.protocol}`).join(", ")}. Fix port or add it to homelab:services.${pf.service}.ports.`,
         );
       }
-      const zone = ctx.serviceZone(svc);
-      if (zone !== undefined && !r.zones.includes(zone)) {
-        ctx.add(
-          `${ppath}.service`,
-          `${show(pf.service)} is reached in zone ${zone}, which this router does not serve; expected a service in one of its zones (${[...r.zones].sort().join(", ")}), where the DNAT can deliver it. Forward to a reverse proxy in this router's DMZ that reaches ${pf.service} through a flow, or forward on the router that serves ${zone}.`,
-        );
-      }
       if (svc.runsOn.kubernetes && svc.runsOn.kubernetes.serviceType !== "LoadBalancer") {
         ctx.add(
           `${ppath}.service`,
           `${show(pf.service)} runs on Kubernetes without a LoadBalancer address; expected a service with a fixed address. Give it serviceType LoadBalancer with loadBalancerIP, or forward to a reverse proxy.`,
         );
       }
+      // The forward target is an address claim too: it must be in a zone this router routes.
+      const zone = ctx.serviceZone(svc);
+      if (zone !== undefined && !r.zones.includes(zone) && ctx.zones.has(zone)) {
+        ctx.add(
+          `${ppath}.service`,
+          `${show(pf.service)} is reached in zone ${zone}, which this router does not route; expected a service in one of ${[...r.zones].sort().join(", ")}. Forward from the router of zone ${zone}, or run the service in one of this router's zones.`,
+        );
+      }
     }
   });
-}
-
-/**
- * Static addresses and claimed ranges must not lie in a DHCP pool, or dnsmasq may hand them to
- * another client.
- */
-export function checkDhcpPools(ctx: Context): void {
-  for (const [name, r] of byName(ctx.inv.routers)) {
-    (r.dhcp ?? []).forEach((d, i) => {
-      const cidr = ctx.zoneCidrs.get(d.zone);
-      if (!cidr || !cidrContains(cidr, d.start) || !cidrContains(cidr, d.end)) return;
-      const lo = ipToInt(d.start);
-      const hi = ipToInt(d.end);
-      for (const range of ctx.claimedRanges()) {
-        if (range.zone === d.zone && ipToInt(range.start) <= hi && lo <= ipToInt(range.end)) {
-          ctx.add(
-            range.path,
-            `${range.start}-${range.end} overlaps the DHCP pool ${d.start}-${d.end} of homelab:routers.${name}.dhcp[${i}]; expected ${range.owner} outside every DHCP pool. Move one of them.`,
-          );
-        }
-      }
-      for (const claim of ctx.claims()) {
-        const n = ipToInt(claim.address);
-        if (n >= lo && n <= hi && cidrContains(cidr, claim.address)) {
-          ctx.add(
-            claim.path,
-            `${show(claim.address)} lies in the DHCP pool ${d.start}-${d.end} of homelab:routers.${name}.dhcp[${i}]; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.`,
-          );
-        }
-      }
-    });
-  }
-}
-
-/** The router's NIC in a zone it is attached to: <trunk>.<vlan> when tagged, else interfaces.<zone>. */
-export function routerIfname(spec: RouterSpec, zone: string, vlan: number | undefined): string {
-  return vlan !== undefined ? `${spec.trunk}.${vlan}` : spec.interfaces![zone]!;
 }
 
 /** A router as a machine: its address in each zone is the zone's gateway; then its uplink address. */
@@ -435,7 +277,7 @@ export function routerMachine(r: Resolver, name: string, spec: RouterSpec): Mach
     os: "debian",
     description: spec.description,
     interfaces,
-    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!),
+    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!, `homelab:routers.${name}`),
     services: r.servicesOf(name),
   };
 }

@@ -36,8 +36,8 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 23,
-      "command:remote:Command": 43, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs
-      "command:remote:CopyToRemote": 90, // 56 rendered files + one apply.sh per unit + 5 probe scripts
+      "command:remote:Command": 61, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
+      "command:remote:CopyToRemote": 92, // 58 rendered files + one apply.sh per unit + 5 probe scripts
       "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
       "homelab:verify:Probes": 1,
       "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
@@ -130,6 +130,7 @@ describe("devices and several routers under mocks (seeds 001-004)", function () 
       kind: "machine",
       name: "nas",
       role: "device",
+      path: "homelab:devices.nas",
       os: "none",
       addresses: [{ zone: "home", address: "10.0.0.20", interface: "eth0" }],
       openPorts: [{ protocol: "tcp", from: 2049, to: 2049 }],

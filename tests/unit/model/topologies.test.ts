@@ -105,7 +105,7 @@ describe("topologies: flows across routers (seed 004)", () => {
         },
       ]),
       [
-        'homelab:routers.edge.portForwards[1].service: "minecraft" is reached in zone games, which this router does not serve; expected a service in one of its zones (dmz, transit), where the DNAT can deliver it. Forward to a reverse proxy in this router\'s DMZ that reaches minecraft through a flow, or forward on the router that serves games.',
+        'homelab:routers.edge.portForwards[1].service: "minecraft" is reached in zone games, which this router does not route; expected a service in one of dmz, transit. Forward from the router of zone games, or run the service in one of this router\'s zones.',
       ],
     );
   });
@@ -212,13 +212,13 @@ describe("topologies: LoadBalancer addresses on Talos", () => {
 
   it("keeps the pool in the cluster's zone, free of static addresses and DHCP pools", () => {
     assert.deepEqual(home([{ set: "homelab:talos.loadBalancerPool.end", value: "10.0.21.9" }]), [
-      'homelab:talos.loadBalancerPool.end: "10.0.21.9" is outside zone internal (10.0.20.0/24) or not a host address there; expected an address in 10.0.20.0/24. Move the Talos LoadBalancer pool into the zone\'s network.',
+      'homelab:talos.loadBalancerPool.end: "10.0.21.9" is outside zone internal (10.0.20.0/24); expected an address in 10.0.20.0/24. Move the pool into the zone\'s network.',
     ]);
     assert.deepEqual(home([{ set: "homelab:talos.vip", value: "10.0.20.51" }]), [
-      "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.59 holds 10.0.20.51, already used by the Talos VIP (homelab:talos.vip); expected only free addresses in the Talos LoadBalancer pool. Move the range or that address.",
+      'homelab:talos.vip: "10.0.20.51" lies in the Talos LoadBalancer pool 10.0.20.50-10.0.20.59 of homelab:talos.loadBalancerPool; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.',
     ]);
     assert.deepEqual(home([{ set: "homelab:talos.loadBalancerPool.end", value: "10.0.20.120" }]), [
-      "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.120 overlaps the DHCP pool 10.0.20.100-10.0.20.199 of homelab:routers.gw1.dhcp[1]; expected the Talos LoadBalancer pool outside every DHCP pool. Move one of them.",
+      "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.120 overlaps the DHCP pool 10.0.20.100-10.0.20.199 of homelab:routers.gw1.dhcp[1]; expected pools that share no address. Shrink one of them.",
     ]);
   });
 
@@ -228,13 +228,13 @@ describe("topologies: LoadBalancer addresses on Talos", () => {
     ]);
   });
 
-  it("keeps other static addresses out of the pool (reported where the second claim is)", () => {
+  it("keeps other static addresses out of the pool (reported at the static address)", () => {
     assert.deepEqual(
       home([
         { set: "homelab:hosts.iris.nics[0]", value: { zone: "internal", address: "10.0.20.55" } },
       ]),
       [
-        "homelab:talos.loadBalancerPool: 10.0.20.50-10.0.20.59 holds 10.0.20.55, already used by host iris (homelab:hosts.iris.nics[0].address); expected only free addresses in the Talos LoadBalancer pool. Move the range or that address.",
+        'homelab:hosts.iris.nics[0].address: "10.0.20.55" lies in the Talos LoadBalancer pool 10.0.20.50-10.0.20.59 of homelab:talos.loadBalancerPool; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.',
       ],
     );
   });

@@ -46,7 +46,7 @@ describe("policies on multi-router labs and devices", function () {
       ),
     ).filter((l) => l.startsWith("zone-isolation"));
     assert.deepEqual(found, [
-      "zone-isolation/mandatory: device nas has addresses in home (internal) and lab (dmz): whoever compromises it from the lower-trust zone is inside the higher one without crossing the firewall. Fix: Give nas a NIC in one zone only and let the router's flows carry what it needs. [finding multihomed:nas]",
+      "zone-isolation/mandatory: device nas has addresses in home (internal) and lab (dmz): whoever compromises it from the lower-trust zone is inside the higher one without crossing the firewall. Fix: Keep nas's primary NIC (zone home) and remove the one in zone lab from homelab:devices.nas.nics; let a narrow flow (toService) carry what it needs. [finding multihomed:nas]",
     ]);
   });
 });

@@ -4,6 +4,7 @@
  * a guest zone (one layout: the management address on that zone's bridge, the trunk its port).
  */
 import * as assert from "node:assert/strict";
+import { renderDot, renderMermaid } from "../../../renderers/diagram";
 import { renderDnsmasq } from "../../../renderers/dnsmasq";
 import { routerIntent } from "../../../renderers/intents";
 import {
@@ -144,6 +145,18 @@ describe("renderer: flows across routers (seed 004)", () => {
 });
 
 describe("renderer: untagged zones and a bridged management zone", () => {
+  it("draws untagged zones and a router without a trunk as they are (no 'VLAN undefined')", () => {
+    const lab = validLab("flat-home-lan.yaml");
+    const mermaid = renderMermaid(lab);
+    assert.ok(mermaid.includes('  r_room{{"router room"}}'), mermaid);
+    assert.ok(mermaid.includes('subgraph z_home["home · untagged · 10.0.0.0/24 · internal"]'));
+    assert.ok(mermaid.includes('m_nas["nas<br/>10.0.0.20<br/>(unmanaged)<br/>files"]'));
+    const dot = renderDot(lab);
+    assert.ok(dot.includes('label="lab (dmz)\nuntagged · 10.0.1.0/24"'), dot);
+    assert.ok(dot.includes('dnsmasq: DHCP, home.arpa", shape=hexagon'), dot);
+    assert.doesNotMatch(mermaid + dot, /undefined/);
+  });
+
   it("gives an untagged guest zone a bridge on its own NIC", () => {
     const lab = homeLab([
       {

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab } from "../model/lab";
-import { versionsIntent, zonesIntent } from "../renderers/intents";
+import { machineIntent, versionsIntent, zonesIntent } from "../renderers/intents";
 import { Hypervisor } from "./hypervisor";
 import { IntentRecord } from "./intent-record";
 import { LinuxHost } from "./linux-host";
+import { LoadBalancer } from "./load-balancer";
 import { NixosHost } from "./nixos-host";
 import { PublicDns } from "./public-dns";
 import { Router } from "./router";
@@ -90,6 +91,12 @@ export class HomeLab extends pulumi.ComponentResource {
       }
     }
 
+    // Devices are never provisioned (no connection is ever opened to them); their intent records
+    // let the policy pack see them like any other machine.
+    for (const d of lab.devices) {
+      new IntentRecord(`${d.name}-intent`, { intent: machineIntent(lab, d) }, child);
+    }
+
     if (lab.talos) {
       const nodes = [...lab.talos.controlPlanes, ...lab.talos.workers];
       const cluster = new TalosCluster(
@@ -105,11 +112,17 @@ export class HomeLab extends pulumi.ComponentResource {
       this.ready[lab.talos.clusterName] = cluster.ready;
       this.kubeconfig = cluster.kubeconfig;
       const onCluster = lab.services.filter((s) => s.kubernetes);
+      // Something must answer for LoadBalancer addresses on bare metal: kube-vip, from the pool.
+      const pool = lab.talos.loadBalancerPool;
+      const lb =
+        pool && onCluster.some((s) => s.kubernetes!.serviceType === "LoadBalancer")
+          ? new LoadBalancer(`${name}-lb`, { pool, provider: cluster.provider }, child)
+          : undefined;
       if (onCluster.length > 0) {
         new Workloads(
           `${name}-workloads`,
           { services: onCluster, provider: cluster.provider },
-          child,
+          { ...child, dependsOn: lb ? [lb] : [] },
         );
       }
     }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../model/lab";
 import { TOKENS } from "../model/tokens";
+import { KUBE_VIP_ADDRESS_ANNOTATION } from "../renderers/kube-vip";
 
 export interface WorkloadsArgs {
   /** Services with runsOn.kubernetes. */
@@ -76,7 +77,11 @@ export class Workloads extends pulumi.ComponentResource {
             name: s.name,
             namespace: k.namespace,
             labels,
-            annotations: { "homelab.iac/exposure": exposure },
+            annotations: {
+              "homelab.iac/exposure": exposure,
+              // kube-vip announces this address (spec.loadBalancerIP is deprecated upstream).
+              ...(k.loadBalancerIP ? { [KUBE_VIP_ADDRESS_ANNOTATION]: k.loadBalancerIP } : {}),
+            },
           },
           spec: {
             type: k.serviceType,

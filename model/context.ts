@@ -25,7 +25,8 @@ export interface MachineRef {
   readonly name: string;
   readonly kind: MachineKind;
   readonly path: string;
-  readonly os: "debian" | "nixos" | "talos";
+  /** `none`: a device (never provisioned). */
+  readonly os: "debian" | "nixos" | "talos" | "none";
   readonly spec?: MachineSpec;
   readonly hypervisor?: string;
 }
@@ -34,14 +35,22 @@ interface AddressClaim {
   readonly address: string;
   readonly path: string;
   readonly owner: string;
+  /** The owner of the one range this address may lie in (a LoadBalancer IP in its pool). */
+  readonly fromRange?: string;
 }
 
-interface RangeClaim {
+/** A claimed address range: a DHCP pool, or the Talos LoadBalancer pool. */
+export interface RangeClaim {
   readonly start: string;
   readonly end: string;
   readonly path: string;
   readonly zone: string;
+  /** What the range is, in words ("the DHCP pool"); addresses name it as `fromRange`. */
+  readonly owner: string;
 }
+
+/** The owner of DHCP pool ranges. */
+export const DHCP_POOL = "the DHCP pool";
 
 /** What listens on a port of a machine: a service, or a daemon the lab itself runs there. */
 export interface PortClaim {
@@ -62,7 +71,7 @@ export class Context {
   readonly zones = new Names<ZoneSpec>("zone", "Add it under homelab:zones or use one of those.");
   readonly machines = new Names<MachineRef>(
     "machine",
-    "Declare it under homelab:routers, homelab:hypervisors (vms), or homelab:hosts, or fix the name.",
+    "Declare it under homelab:routers, homelab:hypervisors (vms), homelab:hosts or homelab:devices, or fix the name.",
   );
   readonly services = new Names<ServiceSpec>(
     "service",
@@ -85,7 +94,7 @@ export class Context {
     for (const [name, z] of Object.entries(inv.zones ?? {})) this.zones.set(name, z);
     this.services.declare(rawKeys(section("services")));
     for (const [name, s] of Object.entries(inv.services ?? {})) this.services.set(name, s);
-    for (const key of ["routers", "hypervisors", "hosts"]) {
+    for (const key of ["routers", "hypervisors", "hosts", "devices"]) {
       this.machines.declare(rawKeys(section(key)));
     }
     // VMs are declared inside their hypervisor: names of VMs of an unparsable hypervisor count too.
@@ -122,13 +131,13 @@ export class Context {
     return this.services.ref(this.issues, path, name);
   }
 
-  /** Registers a machine name; names are unique across routers, hypervisors, VMs and hosts. */
+  /** Registers a machine name; names are unique across routers, hypervisors, VMs, hosts, devices. */
   register(ref: MachineRef): void {
     const prior = this.machines.get(ref.name);
     if (prior) {
       this.add(
         ref.path,
-        `${show(ref.name)} is already the name of a ${prior.kind} (${prior.path}); expected names unique across routers, hypervisors, VMs and hosts (they become DNS names). Rename one of them.`,
+        `${show(ref.name)} is already the name of a ${prior.kind} (${prior.path}); expected names unique across routers, hypervisors, VMs, hosts and devices (they become DNS names). Rename one of them.`,
       );
       return;
     }
@@ -138,7 +147,8 @@ export class Context {
   /**
    * The one claim every address-like field goes through: it must lie in its zone (when the zone's
    * network is known), be a host address, not the zone's gateway (unless it is the gateway), and be
-   * unique. Claims are later checked against the address ranges (DHCP pools) too.
+   * unique. Claims are later checked against the address ranges (DHCP pools, the LoadBalancer pool)
+   * too; `fromRange` names the one range the address is taken from and may lie in.
    */
   claimAddress(
     path: string,
@@ -146,6 +156,7 @@ export class Context {
     address: string,
     owner: string,
     isGateway = false,
+    fromRange?: string,
   ): void {
     const cidr = zone === undefined ? undefined : this.zoneCidrs.get(zone);
     if (cidr && zone !== undefined) {
@@ -180,15 +191,16 @@ export class Context {
       );
       return;
     }
-    this.addresses.set(address, { address, path, owner });
+    this.addresses.set(address, { address, path, owner, ...(fromRange ? { fromRange } : {}) });
   }
 
   /**
-   * Claims an address range (a DHCP pool) in its zone: both ends inside the zone's network, in
-   * order, host addresses only, overlapping no other range. Every claimed address is checked against
-   * it at the end (checkRanges), so the range excludes gateways and static addresses too.
+   * Claims an address range (a DHCP pool, the LoadBalancer pool) in its zone: both ends inside the
+   * zone's network, in order, host addresses only, overlapping no other range. Every claimed address
+   * is checked against it at the end (checkRanges), so the range excludes gateways and static
+   * addresses too (except those taken from it).
    */
-  claimRange(path: string, zone: string, start: string, end: string): void {
+  claimRange(path: string, zone: string, start: string, end: string, owner = DHCP_POOL): void {
     const cidr = this.zoneCidrs.get(zone);
     if (!cidr) return;
     let ok = true;
@@ -224,14 +236,25 @@ export class Context {
     if (overlap) {
       this.add(
         path,
-        `${start}-${end} overlaps the DHCP pool ${overlap.start}-${overlap.end} of ${overlap.path}; expected pools that share no address. Shrink one of them.`,
+        `${start}-${end} overlaps ${overlap.owner} ${overlap.start}-${overlap.end} of ${overlap.path}; expected pools that share no address. Shrink one of them.`,
       );
       return;
     }
-    this.ranges.push({ start, end, path, zone });
+    this.ranges.push({ start, end, path, zone, owner });
   }
 
-  /** Static addresses must not lie in a range, or dnsmasq may hand them to another client. */
+  /** The claimed range holding an address, if any. */
+  rangeOf(address: string): RangeClaim | undefined {
+    const n = ipToInt(address);
+    return this.ranges.find((r) => ipToInt(r.start) <= n && n <= ipToInt(r.end));
+  }
+
+  /** True when a range of that owner was claimed (it was valid). */
+  hasRange(owner: string): boolean {
+    return this.ranges.some((r) => r.owner === owner);
+  }
+
+  /** Static addresses must not lie in a range, or dnsmasq (or kube-vip) may hand them to another. */
   checkRanges(): void {
     const claims = [...this.addresses.values()].sort((a, b) => a.path.localeCompare(b.path));
     for (const r of this.ranges) {
@@ -240,10 +263,11 @@ export class Context {
       const hi = ipToInt(r.end);
       for (const claim of claims) {
         const n = ipToInt(claim.address);
+        if (claim.fromRange === r.owner) continue;
         if (n >= lo && n <= hi && cidrContains(cidr, claim.address)) {
           this.add(
             claim.path,
-            `${show(claim.address)} lies in the DHCP pool ${r.start}-${r.end} of ${r.path}; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.`,
+            `${show(claim.address)} lies in ${r.owner} ${r.start}-${r.end} of ${r.path}; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.`,
           );
         }
       }
@@ -292,6 +316,9 @@ export class Context {
 
   machineAddressIn(m: MachineRef, zone: string): string | undefined {
     if (m.spec) return m.spec.nics.find((n) => n.zone === zone)?.address;
+    if (m.kind === "device") {
+      return this.inv.devices?.[m.name]?.nics.find((n) => n.zone === zone)?.address;
+    }
     if (m.kind === "hypervisor") {
       const h = this.inv.hypervisors?.[m.name];
       if (h?.zone === zone) return h.address;
@@ -299,6 +326,7 @@ export class Context {
     }
     if (m.kind === "router") {
       const r = this.inv.routers?.[m.name];
+      if (r?.uplink?.zone === zone) return r.uplink.address;
       return r?.zones.includes(zone) ? this.inv.zones?.[zone]?.gateway : undefined;
     }
     return undefined;
@@ -306,6 +334,7 @@ export class Context {
 
   machineZone(m: MachineRef): string | undefined {
     if (m.spec) return m.spec.nics[0]?.zone;
+    if (m.kind === "device") return this.inv.devices?.[m.name]?.nics[0]?.zone;
     if (m.kind === "hypervisor") return this.inv.hypervisors?.[m.name]?.zone;
     if (m.kind === "router") return this.inv.routers?.[m.name]?.managementZone;
     return undefined;

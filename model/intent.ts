@@ -51,10 +51,11 @@ export interface SshIntent {
 export interface MachineIntent {
   readonly kind: "machine";
   readonly name: string;
-  readonly role: "router" | "hypervisor" | "vm" | "host";
+  /** `device`: never provisioned (a NAS appliance, a printer, a consumer router, a laptop). */
+  readonly role: "router" | "hypervisor" | "vm" | "host" | "device";
   /** Where the machine is declared, e.g. `homelab:hypervisors.atlas.vms.edge`. */
   readonly path: string;
-  readonly os: "debian" | "nixos" | "talos";
+  readonly os: "debian" | "nixos" | "talos" | "none";
   /** Addresses the machine holds, per zone. Bridge addresses of a hypervisor are included. */
   readonly addresses: readonly {
     readonly zone: string;
@@ -96,6 +97,11 @@ export interface RouterIntent {
     /** Empty: any address in `to`. */
     readonly toAddresses: readonly string[];
     readonly description?: string;
+    /**
+     * For a flow between zones of different routers: every router it crosses, in order (each of
+     * them renders it and lists it with the same real endpoints `from` and `to`).
+     */
+    readonly path?: readonly string[];
   }[];
   readonly portForwards: readonly {
     readonly protocol: "tcp" | "udp";
@@ -115,8 +121,13 @@ export interface HypervisorIntent {
     readonly zone: string;
     readonly bridge: string;
     readonly vlanInterface: string;
-    /** Present only if the hypervisor has an address on the bridge (a zone-isolation violation). */
+    /**
+     * Present only if the hypervisor has an address on the bridge: a zone-isolation violation in a
+     * guest zone; its management address on the bridge of its own management zone (`management`).
+     */
     readonly address?: string;
+    /** The bridge of the hypervisor's own management zone (the trunk's untagged traffic). */
+    readonly management?: boolean;
   }[];
   readonly vms: readonly string[];
   /** Declared services running on the hypervisor itself (should be none). */

@@ -6,6 +6,7 @@
  */
 import type { Schema } from "./schema";
 import { cloudflareSchema, CloudflareSpec } from "./sections/cloudflare";
+import { DeviceSpec, devicesSchema } from "./sections/devices";
 import { domainSchema } from "./sections/dns";
 import { flowsSchema, FlowSpec } from "./sections/flows";
 import { HypervisorSpec, hypervisorsSchema } from "./sections/hypervisors";
@@ -17,6 +18,7 @@ import { talosSchema, TalosSpec } from "./sections/talos";
 import { zonesSchema, ZoneSpec } from "./sections/zones";
 
 export type { CloudflareSpec } from "./sections/cloudflare";
+export type { DeviceSpec } from "./sections/devices";
 export type { FlowSpec } from "./sections/flows";
 export type { BridgeSpec, HypervisorSpec, VmSpec } from "./sections/hypervisors";
 export type { MachineSpec, NfsExportSpec, NicSpec, NixosSpec, Os } from "./sections/machines";
@@ -38,6 +40,7 @@ export interface Inventory {
   routers: Record<string, RouterSpec>;
   hypervisors: Record<string, HypervisorSpec>;
   hosts: Record<string, MachineSpec>;
+  devices: Record<string, DeviceSpec>;
   talos?: TalosSpec;
   services: Record<string, ServiceSpec>;
   cloudflare?: CloudflareSpec;
@@ -53,6 +56,7 @@ export const INVENTORY_KEYS = {
   routers: { required: true, schema: routersSchema as Schema<unknown> },
   hypervisors: { required: false, schema: hypervisorsSchema as Schema<unknown>, empty: {} },
   hosts: { required: false, schema: hostsSchema as Schema<unknown>, empty: {} },
+  devices: { required: false, schema: devicesSchema as Schema<unknown>, empty: {} },
   talos: { required: false, schema: talosSchema as Schema<unknown> },
   services: { required: false, schema: servicesSchema as Schema<unknown>, empty: {} },
   cloudflare: { required: false, schema: cloudflareSchema as Schema<unknown> },

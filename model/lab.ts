@@ -3,10 +3,12 @@
  * Renderers and components consume only this. Everything here is plain, sorted, deterministic data.
  */
 import type { KubernetesWorkloadSpec, NixosSpec, Os, SshdSettings, Trust } from "./inventory";
+import type { Hop } from "./routing";
 
 export interface Zone {
   readonly name: string;
   readonly trust: Trust;
+  /** 802.1Q VLAN id; absent for an untagged zone (a LAN of its own, reached on a named NIC). */
   readonly vlan?: number;
   /** Network in CIDR form; absent only for a DHCP wan zone. */
   readonly cidr?: string;
@@ -36,9 +38,12 @@ export interface Flow {
   /** Destination addresses when narrowed; empty means the whole zone. */
   readonly toAddresses: readonly string[];
   readonly description?: string;
+  /** The routers the flow crosses, in order, each with the zones traffic enters and leaves by. */
+  readonly path: readonly Hop[];
 }
 
-export type MachineKind = "router" | "hypervisor" | "vm" | "host";
+/** `device`: in the inventory (addresses, leases, DNS, flows, policy) but never provisioned. */
+export type MachineKind = "router" | "hypervisor" | "vm" | "host" | "device";
 
 export interface Interface {
   readonly zone: string;
@@ -70,7 +75,8 @@ export interface SshTarget {
 export interface Machine {
   readonly name: string;
   readonly kind: MachineKind;
-  readonly os: Os;
+  /** `none` for a device (never provisioned). */
+  readonly os: Os | "none";
   readonly description?: string;
   /** Addresses the machine holds, in declaration order; the first is primary. */
   readonly interfaces: readonly Interface[];
@@ -81,6 +87,8 @@ export interface Machine {
   readonly hypervisor?: string;
   /** Service names running on this machine. */
   readonly services: readonly string[];
+  /** false for a device that is often powered off: never a probe target. */
+  readonly alwaysOn?: false;
 }
 
 export interface PortForward {
@@ -112,8 +120,18 @@ export interface Router {
   readonly machine: Machine;
   readonly managementZone: string;
   readonly oobInterface?: string;
-  readonly trunk: string;
+  /** NIC carrying the tagged zones; absent when every zone of the router is untagged. */
+  readonly trunk?: string;
+  /** Zones this router is the gateway of. */
   readonly zones: readonly string[];
+  /** Its address in a zone of its parent router, through which its zones are routed. */
+  readonly uplink?: {
+    readonly zone: string;
+    readonly address: string;
+    readonly interface: string;
+    /** The parent's address in the uplink zone (next hop for everything above). */
+    readonly gateway: string;
+  };
   readonly wan?: {
     readonly interface: string;
     readonly address: string;
@@ -127,13 +145,20 @@ export interface Router {
 
 export interface Bridge {
   readonly zone: string;
-  readonly vlan: number;
+  /** Absent for an untagged zone. */
+  readonly vlan?: number;
   /** Bridge device name, e.g. br-dmz (at most 15 characters). */
   readonly name: string;
-  /** VLAN sub-interface on the trunk, e.g. enp3s0.30. */
+  /**
+   * The bridge's port towards the switch: the VLAN sub-interface on the trunk (enp3s0.30), the NIC
+   * of an untagged zone, or the trunk itself for the hypervisor's own management zone.
+   */
   readonly vlanInterface: string;
-  /** Normally absent: a hypervisor has no address in guest zones. */
+  /** Normally absent: a hypervisor has no address in guest zones. Its management address when
+   * `management` is set. */
   readonly address?: string;
+  /** The bridge of the hypervisor's own management zone: it holds the management address. */
+  readonly management?: boolean;
 }
 
 export interface VmNic {
@@ -183,6 +208,8 @@ export interface TalosCluster {
   readonly kubernetesVersion: string;
   readonly installDisk: string;
   readonly allowSchedulingOnControlPlanes: boolean;
+  /** Addresses kube-vip may announce for LoadBalancer services (their loadBalancerIPs lie in it). */
+  readonly loadBalancerPool?: { readonly start: string; readonly end: string };
   readonly controlPlanes: readonly Machine[];
   readonly workers: readonly Machine[];
   readonly patches: {
@@ -243,6 +270,8 @@ export interface Lab {
   readonly hypervisors: readonly Hypervisor[];
   /** Machines declared under homelab:hosts. */
   readonly hosts: readonly Machine[];
+  /** Devices declared under homelab:devices (never provisioned). */
+  readonly devices: readonly Machine[];
   readonly talos?: TalosCluster;
   readonly services: readonly Service[];
   readonly dnsRecords: readonly DnsRecord[];

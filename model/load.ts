@@ -3,15 +3,17 @@
  * Every problem is collected (never just the first); on any problem no Lab is returned, so nothing
  * can be registered or applied. Each section (sections/) holds its schema, checks and resolve step.
  */
-import { Context, PartialInventory } from "./context";
+import { byName as sortedEntries, Context, PartialInventory } from "./context";
 import { INVENTORY_KEYS, Inventory, SECRET_KEYS } from "./inventory";
 import type { Lab } from "./lab";
 import { unknownKeyMessage } from "./messages";
 import { Resolver } from "./resolver";
 import { expectedOf, Issue, Issues } from "./schema";
 import { checkCloudflare, resolveCloudflare } from "./sections/cloudflare";
+import { checkDevices, deviceMachine } from "./sections/devices";
 import { dnsRecords } from "./sections/dns";
-import { checkFlows, resolveFlows } from "./sections/flows";
+import { checkFlowPaths, checkFlows, resolveFlows } from "./sections/flows";
+import { labRouting } from "./routing";
 import { checkHypervisors, resolveHypervisors } from "./sections/hypervisors";
 import { checkHosts, collectMachines, machineFromSpec } from "./sections/machines";
 import { checkRouters, resolveRouter, routerMachine } from "./sections/routers";
@@ -109,7 +111,9 @@ function validate(ctx: Context): void {
   checkRouters(ctx);
   checkHypervisors(ctx);
   checkHosts(ctx);
+  checkDevices(ctx);
   checkFlows(ctx);
+  checkFlowPaths(ctx);
   checkTalos(ctx);
   checkServices(ctx);
   checkCloudflare(ctx);
@@ -125,27 +129,35 @@ function resolve(inv: Inventory): Lab {
   const hosts = Object.entries(inv.hosts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, spec]) => machineFromSpec(r, name, "host", spec, `homelab:hosts.${name}`));
+  const devices = sortedEntries(inv.devices).map(([name, spec]) => deviceMachine(r, name, spec));
   const machines = [
     ...routerSpecs.map(([name, spec]) => routerMachine(r, name, spec)),
     ...hypervisors.map((h) => h.machine),
     ...vms,
     ...hosts,
+    ...devices,
   ].sort((a, b) => a.name.localeCompare(b.name));
   const byName = new Map(machines.map((m) => [m.name, m]));
   const talos = inv.talos ? resolveTalos(inv.talos, byName) : undefined;
   const services = resolveServices(inv.services, byName, zones, talos, routerSpecs, inv.cloudflare);
   const serviceByName = new Map(services.map((s) => [s.name, s]));
+  const gateways = new Map(zones.flatMap((z) => (z.gateway ? [[z.name, z.gateway] as const] : [])));
+  const routers = routerSpecs.map(([name, spec]) =>
+    resolveRouter(name, spec, machines, serviceByName, gateways),
+  );
+  const routing = labRouting({ zones, routers });
   return {
     domain: inv.domain,
     adminUser: inv.ssh.adminUser,
     authorizedKeys: inv.ssh.authorizedKeys.map((k) => k.trim()),
     revertAfterSeconds: inv.ssh.revertAfterSeconds,
     zones,
-    flows: resolveFlows(inv.flows, byName, serviceByName),
+    flows: resolveFlows(inv.flows, byName, serviceByName, routing),
     machines,
-    routers: routerSpecs.map(([name, spec]) => resolveRouter(name, spec, machines, serviceByName)),
+    routers,
     hypervisors,
     hosts,
+    devices,
     talos,
     services,
     dnsRecords: dnsRecords(inv.domain, machines, talos, services),

@@ -13,6 +13,7 @@ export const TOKENS = {
   nixosHost: "homelab:nixos:Host",
   talosCluster: "homelab:talos:Cluster",
   workloads: "homelab:k8s:Workloads",
+  loadBalancer: "homelab:k8s:LoadBalancer",
   publicDns: "homelab:dns:Public",
   configUnit: "homelab:ssh:ConfigUnit",
   intent: "homelab:intent:Record",

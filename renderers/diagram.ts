@@ -36,7 +36,7 @@ export function talosRole(lab: Lab, m: Machine): string | undefined {
 
 function nodeLabel(lab: Lab, m: Machine, br: string): string {
   const extra = [
-    m.os !== "debian" ? m.os : undefined,
+    m.kind === "device" ? "unmanaged" : m.os !== "debian" ? m.os : undefined,
     talosRole(lab, m),
     m.kind === "vm" ? `on ${m.hypervisor}` : m.kind === "hypervisor" ? "hypervisor" : undefined,
   ]
@@ -45,6 +45,10 @@ function nodeLabel(lab: Lab, m: Machine, br: string): string {
   const services = m.services.length ? `${br}${m.services.join(", ")}` : "";
   return `${m.name}${br}${m.interfaces[0]!.address}${extra ? `${br}(${extra})` : ""}${services}`;
 }
+
+/** "VLAN 30", or "untagged" for a zone on a NIC of its own. */
+const vlanText = (z: Lab["zones"][number]) =>
+  z.vlan !== undefined ? `VLAN ${z.vlan}` : "untagged";
 
 const isWan = (lab: Lab, zone: string) => lab.zones.find((z) => z.name === zone)?.trust === "wan";
 
@@ -81,11 +85,11 @@ export function renderMermaid(lab: Lab): string {
   const zone = (z: string) => (isWan(lab, z) ? "internet" : id("z", z));
   if (hasInternet(lab)) out.push('  internet(("Internet"))');
   for (const r of lab.routers)
-    out.push(`  ${id("r", r.name)}{{"router ${r.name}<br/>trunk ${r.trunk}"}}`);
+    out.push(`  ${id("r", r.name)}{{"router ${r.name}${r.trunk ? `<br/>trunk ${r.trunk}` : ""}"}}`);
   for (const z of lab.zones) {
     if (z.trust === "wan") continue;
     out.push(
-      `  subgraph ${id("z", z.name)}["${z.name} · VLAN ${z.vlan} · ${z.cidr} · ${z.trust}"]`,
+      `  subgraph ${id("z", z.name)}["${z.name} · ${vlanText(z)} · ${z.cidr} · ${z.trust}"]`,
     );
     for (const m of byZone.get(z.name) ?? [])
       out.push(`    ${id("m", m.name)}["${nodeLabel(lab, m, "<br/>")}"]`);
@@ -133,7 +137,7 @@ function dotZoneOrder(lab: Lab) {
 function dotZone(lab: Lab, z: Lab["zones"][number], members: readonly Machine[]): string[] {
   const out = [
     `  subgraph cluster_${id("z", z.name)} {`,
-    `    label=${dq(`${z.name === z.trust ? z.name : `${z.name} (${z.trust})`}\nVLAN ${z.vlan} · ${z.cidr}`)}; style="rounded,filled"; fillcolor=${dq(TRUST_COLOR[z.trust] ?? "#ffffff")}; color="#888888";`,
+    `    label=${dq(`${z.name === z.trust ? z.name : `${z.name} (${z.trust})`}\n${vlanText(z)} · ${z.cidr}`)}; style="rounded,filled"; fillcolor=${dq(TRUST_COLOR[z.trust] ?? "#ffffff")}; color="#888888";`,
     `    ${id("a", z.name)} [shape=point, width=0.01, style=invis];`,
   ];
   const node = (m: Machine, indent: string) => {
@@ -245,7 +249,7 @@ export function renderDot(lab: Lab): string {
     );
   for (const r of lab.routers)
     out.push(
-      `  ${id("r", r.name)} [label=${dq(`router ${r.name}\nnftables: default deny\ndnsmasq: DHCP, ${lab.domain}\ntrunk ${r.trunk}`)}, shape=hexagon, fillcolor="#fff5cc"];`,
+      `  ${id("r", r.name)} [label=${dq(`router ${r.name}\nnftables: default deny\ndnsmasq: DHCP, ${lab.domain}${r.trunk ? `\ntrunk ${r.trunk}` : ""}`)}, shape=hexagon, fillcolor="#fff5cc"];`,
     );
   const zones = dotZoneOrder(lab);
   const byZone = machinesByZone(lab);

@@ -10,7 +10,8 @@ import { generatedHeader, lines } from "./text";
 export const DNSMASQ_PATH = "/etc/dnsmasq.d/homelab.conf";
 
 export function renderDnsmasq(lab: Lab, router: Router): string {
-  const zones = router.machine.interfaces;
+  // Only the zones it is the gateway of: its uplink is another router's zone.
+  const zones = router.machine.interfaces.filter((i) => router.zones.includes(i.zone));
   const out: string[] = [
     generatedHeader(`router ${router.name} (dnsmasq)`),
     "# answer only on the zone gateways; never on the WAN",

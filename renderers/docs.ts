@@ -20,6 +20,8 @@ function exposureText(s: Service): string {
 
 function machineRole(m: Machine): string {
   if (m.kind === "vm") return `VM on ${m.hypervisor}`;
+  if (m.kind === "device")
+    return m.alwaysOn === false ? "device (unmanaged, often off)" : "device (unmanaged)";
   return m.kind;
 }
 
@@ -102,7 +104,7 @@ export function renderLabDoc(lab: Lab, stack: string, svgFile: string, dotFile?:
         m.interfaces.map((i, idx) => [
           idx === 0 ? m.name : "",
           idx === 0 ? machineRole(m) : "",
-          idx === 0 ? m.os : "",
+          idx === 0 ? (m.kind === "device" ? "—" : m.os) : "",
           i.zone,
           i.cidrAddress,
           i.name,
@@ -110,7 +112,9 @@ export function renderLabDoc(lab: Lab, stack: string, svgFile: string, dotFile?:
           idx === 0
             ? m.ssh
               ? `${m.ssh.user}@${m.ssh.host}:${m.ssh.port}`
-              : "none (Talos API)"
+              : m.kind === "device"
+                ? "none (never provisioned)"
+                : "none (Talos API)"
             : "",
         ]),
       ),

@@ -14,6 +14,7 @@ import type {
 } from "../model/intent";
 import type { Hypervisor, Lab, Machine, Router, TalosCluster, Vm } from "../model/lab";
 import { renderNftables } from "./nftables";
+import { KUBE_VIP_IMAGE } from "./kube-vip";
 import { nixosOpenPorts } from "./nixos";
 
 export function zonesIntent(lab: Lab): ZonesIntent {
@@ -32,6 +33,7 @@ function servicePorts(lab: Lab, m: Machine): PortRange[] {
 }
 
 function openPorts(lab: Lab, m: Machine): PortRange[] {
+  if (m.kind === "device") return servicePorts(lab, m); // what its declared services listen on
   if (m.os === "nixos") {
     const p = nixosOpenPorts(lab, m);
     return [
@@ -68,6 +70,8 @@ function machinePath(m: Machine): string {
       return `homelab:hypervisors.${m.hypervisor!}.vms.${m.name}`;
     case "host":
       return `homelab:hosts.${m.name}`;
+    case "device":
+      return `homelab:devices.${m.name}`;
   }
 }
 
@@ -128,6 +132,7 @@ export function hypervisorIntent(h: Hypervisor): HypervisorIntent {
       bridge: b.name,
       vlanInterface: b.vlanInterface,
       address: b.address,
+      ...(b.management ? { management: true } : {}),
     })),
     vms: h.vms.map((v) => v.name),
     services: [...h.machine.services],
@@ -215,5 +220,10 @@ export function versionsIntent(lab: Lab): VersionsIntent {
     if (m.nixos) items.push({ what: `nixos:${m.name}`, version: m.nixos.release });
   for (const s of lab.services)
     if (s.kubernetes) items.push({ what: `image:${s.name}`, version: s.kubernetes.image });
+  if (
+    lab.talos?.loadBalancerPool &&
+    lab.services.some((s) => s.kubernetes?.serviceType === "LoadBalancer")
+  )
+    items.push({ what: "image:kube-vip", version: KUBE_VIP_IMAGE });
   return { kind: "versions", items };
 }

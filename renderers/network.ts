@@ -5,6 +5,7 @@
  * restart. Links not in the plan (e.g. an out-of-band management NIC) are never touched.
  */
 import type { Hypervisor, Lab, Machine, Router } from "../model/lab";
+import { labRouting } from "../model/routing";
 import { generatedHeader, lines, shq } from "./text";
 
 export interface NetLink {
@@ -23,34 +24,56 @@ export interface NetLink {
   readonly comment: string;
 }
 
+export interface NetRoute {
+  /** Destination network in CIDR form. */
+  readonly to: string;
+  readonly via: string;
+  readonly dev: string;
+}
+
 export interface NetPlan {
   readonly machine: string;
   readonly links: readonly NetLink[];
   readonly defaultRoute?: { readonly via: string; readonly dev: string };
+  /** Static routes (`proto static`): the converge script removes any other static route. */
+  readonly routes?: readonly NetRoute[];
 }
 
+/**
+ * A router: the trunk (VLANs; with an address when an untagged zone is its native LAN), a VLAN
+ * interface per tagged zone and the NIC of each untagged zone, each holding the gateway address (or
+ * the uplink address), the WAN, and static routes to the zones behind other routers.
+ */
 export function routerNetPlan(lab: Lab, router: Router): NetPlan {
-  const links: NetLink[] = [
-    {
+  const links: NetLink[] = [];
+  const role = (zone: string) =>
+    zone === router.uplink?.zone ? `uplink (next hop ${router.uplink.gateway})` : "gateway";
+  const native = router.machine.interfaces.find((i) => i.name === router.trunk);
+  if (router.trunk) {
+    links.push({
       name: router.trunk,
       kind: "ether",
-      addresses: [],
+      addresses: native ? [native.cidrAddress] : [],
       dhcp: false,
       disableIpv6: true,
-      comment: "trunk: carries the zone VLANs, no address of its own",
-    },
-  ];
+      comment: native
+        ? `trunk: carries the zone VLANs; zone ${native.zone} untagged (its native LAN): ${role(native.zone)}`
+        : "trunk: carries the zone VLANs, no address of its own",
+    });
+  }
   for (const i of router.machine.interfaces) {
+    if (i.name === router.trunk) continue;
     const zone = lab.zones.find((z) => z.name === i.zone)!;
+    const tagged = zone.vlan !== undefined;
     links.push({
       name: i.name,
-      kind: "vlan",
-      parent: router.trunk,
+      kind: tagged ? "vlan" : "ether",
+      parent: tagged ? router.trunk : undefined,
       vlanId: zone.vlan,
       addresses: [i.cidrAddress],
       dhcp: false,
       disableIpv6: true,
-      comment: `zone ${zone.name} (VLAN ${zone.vlan}, ${zone.trust}): gateway`,
+      comment: `zone ${zone.name} (${tagged ? `VLAN ${zone.vlan}` : "untagged"}, ${zone.trust}): ${role(zone.name)}`,
     });
   }
   let defaultRoute: NetPlan["defaultRoute"];
@@ -66,35 +89,93 @@ export function routerNetPlan(lab: Lab, router: Router): NetPlan {
     });
     if (!dhcp && router.wan.gateway)
       defaultRoute = { via: router.wan.gateway, dev: router.wan.interface };
+  } else if (router.uplink) {
+    defaultRoute = { via: router.uplink.gateway, dev: router.uplink.interface };
   }
-  return { machine: router.name, links, defaultRoute };
+  const ifaceOf = new Map(router.machine.interfaces.map((i) => [i.zone, i.name]));
+  const routes = labRouting(lab)
+    .routes(
+      router.name,
+      lab.zones.filter((z) => z.cidr && z.trust !== "wan").map((z) => z.name),
+    )
+    .map((r) => ({
+      to: lab.zones.find((z) => z.name === r.zone)!.cidr!,
+      via: r.via,
+      dev: ifaceOf.get(r.viaZone)!,
+    }));
+  return {
+    machine: router.name,
+    links,
+    defaultRoute,
+    ...(routes.length ? { routes } : {}),
+  };
 }
 
+/**
+ * A hypervisor: the trunk with the management address (untagged), and per guest zone a bridge with
+ * no address whose port is the zone's VLAN sub-interface or its own NIC (seed 003). When the
+ * management zone is bridged too, the trunk is that bridge's port and the management address sits
+ * on the bridge, so the hypervisor and its guests in that zone share one untagged LAN.
+ */
 export function hypervisorNetPlan(h: Hypervisor): NetPlan {
   const mgmt = h.machine.interfaces[0]!;
+  const mgmtBridge = h.bridges.find((b) => b.management);
   const links: NetLink[] = [
-    {
-      name: h.trunk,
-      kind: "ether",
-      addresses: [mgmt.cidrAddress],
-      dhcp: false,
-      disableIpv6: false,
-      comment: `trunk; management address in zone ${h.zone} (untagged)`,
-    },
+    mgmtBridge
+      ? {
+          name: h.trunk,
+          kind: "ether",
+          master: mgmtBridge.name,
+          addresses: [],
+          dhcp: false,
+          disableIpv6: true,
+          comment: `trunk; its untagged traffic (management zone ${h.zone}) is a port of ${mgmtBridge.name}`,
+        }
+      : {
+          name: h.trunk,
+          kind: "ether",
+          addresses: [mgmt.cidrAddress],
+          dhcp: false,
+          disableIpv6: false,
+          comment: `trunk; management address in zone ${h.zone} (untagged)`,
+        },
   ];
   for (const b of h.bridges) {
+    if (b.management) {
+      links.push({
+        name: b.name,
+        kind: "bridge",
+        addresses: [mgmt.cidrAddress],
+        dhcp: false,
+        disableIpv6: false,
+        comment: `zone ${b.zone}: guest bridge holding the hypervisor's management address (port: the trunk's untagged traffic)`,
+      });
+      continue;
+    }
     const bridgeAddress = h.machine.interfaces.find((i) => i.name === b.name);
-    links.push({
-      name: b.vlanInterface,
-      kind: "vlan",
-      parent: h.trunk,
-      vlanId: b.vlan,
-      master: b.name,
-      addresses: [],
-      dhcp: false,
-      disableIpv6: true,
-      comment: `zone ${b.zone} (VLAN ${b.vlan}): bridge port, no address`,
-    });
+    links.push(
+      b.vlan !== undefined
+        ? {
+            name: b.vlanInterface,
+            kind: "vlan",
+            parent: h.trunk,
+            vlanId: b.vlan,
+            master: b.name,
+            addresses: [],
+            dhcp: false,
+            disableIpv6: true,
+            comment: `zone ${b.zone} (VLAN ${b.vlan}): bridge port, no address`,
+          }
+        : {
+            name: b.vlanInterface,
+            kind: "ether",
+            master: b.name,
+            addresses: [],
+            dhcp: false,
+            disableIpv6: true,
+            comment: `zone ${b.zone} (untagged, its own NIC): bridge port, no address`,
+          },
+    );
     links.push({
       name: b.name,
       kind: "bridge",
@@ -109,7 +190,7 @@ export function hypervisorNetPlan(h: Hypervisor): NetPlan {
   return {
     machine: h.name,
     links,
-    defaultRoute: mgmt.gateway ? { via: mgmt.gateway, dev: h.trunk } : undefined,
+    defaultRoute: mgmt.gateway ? { via: mgmt.gateway, dev: mgmt.name } : undefined,
   };
 }
 
@@ -143,6 +224,9 @@ export function renderIfupdown(plan: NetPlan): string {
       out.push(i === 0 ? `    address ${a}` : `    up ip addr add ${a} dev ${l.name}`),
     );
     if (plan.defaultRoute?.dev === l.name) out.push(`    gateway ${plan.defaultRoute.via}`);
+    for (const r of (plan.routes ?? []).filter((x) => x.dev === l.name)) {
+      out.push(`    up ip route replace ${r.to} via ${r.via} dev ${r.dev} proto static`);
+    }
     if (l.kind === "vlan") out.push(`    vlan-raw-device ${l.parent}`);
     if (l.kind === "bridge") {
       const ports = plan.links.filter((p) => p.master === l.name).map((p) => p.name);
@@ -210,6 +294,18 @@ export function renderNetConverge(plan: NetPlan): string {
   }
   if (plan.defaultRoute) {
     out.push(`ip route replace default via ${plan.defaultRoute.via} dev ${plan.defaultRoute.dev}`);
+  }
+  if (plan.routes?.length) {
+    out.push("# static routes to the zones behind other routers: exactly these");
+    for (const r of plan.routes) {
+      out.push(`ip route replace ${r.to} via ${r.via} dev ${r.dev} proto static`);
+    }
+    const keep = plan.routes.map((r) => r.to).join(" ");
+    out.push(
+      "for r in $(ip -4 route show proto static | awk '{print $1}'); do",
+      `  case " ${keep} " in *" $r "*) ;; *) ip route del "$r" proto static ;; esac`,
+      "done",
+    );
   }
   return lines(out);
 }

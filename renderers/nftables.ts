@@ -46,7 +46,10 @@ export function renderNftables(lab: Lab, router: Router): Rendered {
   const ifaceOf = new Map(router.machine.interfaces.map((i) => [i.zone, i.name]));
   const wanZone = lab.zones.find((z) => z.trust === "wan")?.name;
   if (router.wan && wanZone) ifaceOf.set(wanZone, router.wan.interface);
-  const inside = router.machine.interfaces.map((i) => i.name);
+  // The zones it is the gateway of get DNS, DHCP and ping; its uplink only carries routed traffic.
+  const inside = router.machine.interfaces
+    .filter((i) => router.zones.includes(i.zone))
+    .map((i) => i.name);
   const mgmtIf = ifaceOf.get(router.managementZone)!;
 
   const input: string[] = [
@@ -66,15 +69,31 @@ export function renderNftables(lab: Lab, router: Router): Rendered {
 
   const forward: string[] = ["ct state established,related accept", "ct state invalid drop"];
   const flows: RouterIntent["flows"][number][] = [];
+  const cidrOf = (zone: string) => lab.zones.find((z) => z.name === zone)?.cidr;
+  const insideCidrs = lab.zones.filter((z) => z.trust !== "wan" && z.cidr).map((z) => z.cidr!);
   lab.flows.forEach((f, i) => {
-    const from = ifaceOf.get(f.from);
-    const to = ifaceOf.get(f.to);
-    if (!from || !to) return; // a flow between zones another router joins
-    const daddr = f.toAddresses.length ? ` ip daddr ${set(f.toAddresses)}` : "";
-    for (const m of portMatches(f.ports)) {
-      forward.push(
-        `iifname ${q(from)} oifname ${q(to)}${daddr}${m ? ` ${m}` : ""} accept ${comment(describe(f, i))}`,
-      );
+    const hops = f.path.filter((h) => h.router === router.name);
+    if (hops.length === 0) return; // a flow between zones other routers join
+    // Across several routers each hop also names the flow's real source and destination, so the
+    // transit zone between them never becomes a blanket permit.
+    const multi = f.path.length > 1;
+    const source = cidrOf(f.from);
+    for (const hop of hops) {
+      const saddr = multi && source ? ` ip saddr ${source}` : "";
+      let daddr = f.toAddresses.length ? ` ip daddr ${set(f.toAddresses)}` : "";
+      if (!daddr && multi) {
+        if (f.to !== wanZone) daddr = cidrOf(f.to) ? ` ip daddr ${cidrOf(f.to)}` : "";
+        else if (hop.out !== wanZone && insideCidrs.length)
+          daddr = ` ip daddr != ${set(insideCidrs)}`;
+      }
+      const label = multi
+        ? `${describe(f, i)} (hop ${f.path.indexOf(hop) + 1}/${f.path.length})`
+        : describe(f, i);
+      for (const m of portMatches(f.ports)) {
+        forward.push(
+          `iifname ${q(ifaceOf.get(hop.in)!)} oifname ${q(ifaceOf.get(hop.out)!)}${saddr}${daddr}${m ? ` ${m}` : ""} accept ${comment(label)}`,
+        );
+      }
     }
     flows.push({
       from: f.from,
@@ -82,6 +101,7 @@ export function renderNftables(lab: Lab, router: Router): Rendered {
       ports: f.ports.map((p) => ({ ...p })),
       toAddresses: [...f.toAddresses],
       description: f.description,
+      ...(multi ? { path: f.path.map((h) => h.router) } : {}),
     });
   });
 

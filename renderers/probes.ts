@@ -80,8 +80,11 @@ function listens(lab: Lab, m: Machine): number[] {
 export function planProbes(lab: Lab): ProbePlan[] {
   const routerNames = new Set(lab.routers.map((r) => r.name));
   const zones = lab.zones.filter((z) => z.trust !== "wan").map((z) => z.name);
+  // A device that is often powered off (a laptop) would fail any probe: it is never a target.
   const members = (zone: string) =>
-    lab.machines.filter((m) => !routerNames.has(m.name) && addressIn(m, zone) !== undefined);
+    lab.machines.filter(
+      (m) => !routerNames.has(m.name) && m.alwaysOn !== false && addressIn(m, zone) !== undefined,
+    );
   const zoneCount = (m: Machine) => new Set(m.interfaces.map((i) => i.zone)).size;
   const plans: ProbePlan[] = [];
 

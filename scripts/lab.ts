@@ -12,6 +12,7 @@
  * like a workstation in the management zone: a leg in that zone's segment (`deployer`) with routes
  * to the VMs' zones through the router, so only what the flows allow gets through.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -68,13 +69,14 @@ function filled(raw: Raw, fill: SshFill, deployPublicKey: string): Raw {
   return copy;
 }
 
-/** OOB addresses: routers .2+, hypervisors .11+, hosts .31+ (by name). VMs have none (real guests). */
+/** OOB addresses: routers .2+, hypervisors .11+, hosts .31+, devices .41+ (by name). VMs have none
+ * (real guests). */
 export function oobAddresses(lab: Lab): Map<string, string> {
-  const base = { router: 2, hypervisor: 11, host: 31 } as const;
+  const base = { router: 2, hypervisor: 11, host: 31, device: 41 } as const;
   const out = new Map<string, string>();
-  for (const kind of ["router", "hypervisor", "host"] as const) {
+  for (const kind of ["router", "hypervisor", "host", "device"] as const) {
     lab.machines
-      .filter((m) => m.kind === kind && m.ssh)
+      .filter((m) => m.kind === kind && (m.ssh || kind === "device"))
       .forEach((m, i) => out.set(m.name, `${OOB.prefix}${base[kind] + i}`));
   }
   return out;
@@ -136,10 +138,17 @@ export function deployer(
   };
 }
 
+/** A zone's L2 segment: per VLAN (v30), or per untagged zone (its own LAN, u-<zone>). */
 const segmentOf = (lab: Lab, zone: string) => {
   const z = lab.zones.find((x) => x.name === zone)!;
-  return z.trust === "wan" ? "wan" : `v${z.vlan}`;
+  if (z.trust === "wan") return "wan";
+  return z.vlan !== undefined ? `v${z.vlan}` : `u-${shortId(z.name, 29)}`;
 };
+
+/** A name if it fits, else a stable hash of it. */
+function shortId(name: string, max: number): string {
+  return name.length <= max ? name : createHash("sha256").update(name).digest("hex").slice(0, 8);
+}
 
 export function topology(lab: Lab): unknown {
   const oob = oobAddresses(lab);
@@ -148,6 +157,12 @@ export function topology(lab: Lab): unknown {
     ...lab.zones
       .filter((z) => z.vlan !== undefined)
       .map((z) => ({ name: `v${z.vlan}`, bridge: `hlv${z.vlan}` })),
+    ...lab.zones
+      .filter((z) => z.vlan === undefined && z.trust !== "wan")
+      .map((z) => ({
+        name: segmentOf(lab, z.name),
+        bridge: `hlu-${createHash("sha256").update(z.name).digest("hex").slice(0, 8)}`,
+      })),
   ];
   const hosts: unknown[] = [];
   for (const r of lab.routers) {
@@ -157,7 +172,10 @@ export function topology(lab: Lab): unknown {
       role: "router",
       links: [
         ...(r.wan ? [{ ifname: r.wan.interface, segment: "wan" }] : []),
-        { ifname: r.trunk, dummy: true },
+        // A trunk that is no zone's NIC carries only VLANs (stand-ins of their own in the lab).
+        ...(r.trunk && !r.machine.interfaces.some((i) => i.name === r.trunk)
+          ? [{ ifname: r.trunk, dummy: true }]
+          : []),
         ...r.machine.interfaces.map((i) => ({ ifname: i.name, segment: segmentOf(lab, i.zone) })),
       ],
     });
@@ -170,7 +188,10 @@ export function topology(lab: Lab): unknown {
       links: [
         // The trunk carries the management VLAN untagged (the switch port's native VLAN).
         { ifname: h.trunk, segment: segmentOf(lab, h.zone) },
-        ...h.bridges.map((b) => ({ ifname: b.vlanInterface, segment: `v${b.vlan}` })),
+        // Bridge ports: VLAN stand-ins and untagged NICs (the management bridge's port is the trunk).
+        ...h.bridges
+          .filter((b) => !b.management)
+          .map((b) => ({ ifname: b.vlanInterface, segment: segmentOf(lab, b.zone) })),
       ],
     });
   }
@@ -196,6 +217,20 @@ export function topology(lab: Lab): unknown {
       oobAddress: oob.get(m.name),
       ...(m.os === "nixos" ? { shims: ["nixos-rebuild"] } : {}),
       links: machineLinks(m),
+    });
+  }
+  // Devices are never provisioned: the lab configures them itself, like the appliance they are.
+  for (const d of lab.devices) {
+    hosts.push({
+      name: d.name,
+      oobAddress: oob.get(d.name),
+      managed: false,
+      links: d.interfaces.map((i, idx) => ({
+        ifname: i.name,
+        segment: segmentOf(lab, i.zone),
+        address: i.cidrAddress,
+        ...(idx === 0 && i.gateway ? { gateway: i.gateway } : {}),
+      })),
     });
   }
   hosts.push({

@@ -2,6 +2,7 @@
 import type { Context } from "../context";
 import { name, PORT_SPEC_RE, portSpec } from "../formats";
 import type { Flow, Machine, PortRule, Service } from "../lab";
+import { Routing } from "../routing";
 import { show } from "../messages";
 import { Infer, list, object, opt, req, str } from "../schema";
 
@@ -89,10 +90,46 @@ export function checkFlows(ctx: Context): void {
   });
 }
 
+/**
+ * Every flow must be implementable: the routers from the source zone's gateway to the destination
+ * are joined by uplinks, and the replies come back through the same routers. Otherwise the flow
+ * would load and silently never work.
+ */
+export function checkFlowPaths(ctx: Context): void {
+  const zones = ctx.inv.zones;
+  const routers = ctx.inv.routers;
+  if (!zones || !routers || ctx.incomplete("homelab:routers") || ctx.incomplete("homelab:zones"))
+    return;
+  // Paths are only meaningful between routers that are themselves valid (zones, uplinks).
+  if (ctx.issues.list.some((i) => i.path.startsWith("homelab:routers"))) return;
+  const routing = new Routing(
+    Object.entries(routers).map(([name, r]) => ({
+      name,
+      zones: r.zones,
+      uplink: r.uplink,
+      wan: r.wan !== undefined,
+    })),
+    new Map(
+      Object.entries(zones).flatMap(([n, z]) => (z.gateway ? [[n, z.gateway] as const] : [])),
+    ),
+    Object.entries(zones).find(([, z]) => z.trust === "wan")?.[0],
+  );
+  (ctx.inv.flows ?? []).forEach((f, i) => {
+    if (!zones[f.from] || !zones[f.to] || f.from === f.to) return; // reported by checkFlows
+    const p = routing.path(f.from, f.to);
+    if (p.ok) return;
+    ctx.add(
+      `homelab:flows[${i}]`,
+      `${f.from} -> ${f.to} cannot be implemented: ${p.problem}; expected a flow every router on its way can enforce. Link the routers with an uplink (homelab:routers.<name>.uplink) in a transit zone only routers use, or remove the flow.`,
+    );
+  });
+}
+
 export function resolveFlows(
   flows: readonly FlowSpec[],
   machines: ReadonlyMap<string, Machine>,
   services: ReadonlyMap<string, Service>,
+  routing: Routing,
 ): Flow[] {
   return flows.map((f) => {
     const host = f.toHost ? machines.get(f.toHost)! : undefined;
@@ -112,6 +149,7 @@ export function resolveFlows(
           ? [...svc.addresses]
           : [],
       description: f.description,
+      path: (routing.path(f.from, f.to) as { hops: Flow["path"] }).hops,
     };
   });
 }

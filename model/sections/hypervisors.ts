@@ -1,4 +1,9 @@
-/** `homelab:hypervisors`: KVM hosts, the guest-zone bridges on their trunk, and their `vms`. */
+/**
+ * `homelab:hypervisors`: KVM hosts, the guest-zone bridges, and their `vms`. A bridge's port is the
+ * zone's VLAN sub-interface on the trunk, the NIC of an untagged zone, or — for the hypervisor's own
+ * management zone, which arrives untagged on the trunk — the trunk itself, with the management
+ * address moved onto the bridge (one consistent layout; seed 003 is the tagged case).
+ */
 import { createHash } from "node:crypto";
 import { byName, Context } from "../context";
 import { descriptionField, ifname, ipv4, name, PATH_RE, shaped } from "../formats";
@@ -51,6 +56,11 @@ export const PLATFORMS = ["libvirt", "proxmox"] as const;
 
 const bridgeSchema = object("A bridge for a guest zone.", {
   zone: req(name("Guest zone.")),
+  interface: opt(
+    ifname("The NIC carrying this untagged zone (its own NIC, not the trunk)."),
+    undefined,
+    "<trunk>.<vlan> for a tagged zone; the trunk itself for the management zone; required for any other untagged zone",
+  ),
   address: opt(
     ipv4(
       "An address for the hypervisor on this bridge. Normally absent: the policy zone-isolation blocks it.",
@@ -91,9 +101,12 @@ export type HypervisorSpec = Infer<typeof hypervisorSchema>;
 
 export const hypervisorsSchema = map(hypervisorSchema, { description: "Hypervisors by name." });
 
-export function bridgeName(zone: string, vlan: number): string {
+export function bridgeName(zone: string, vlan: number | undefined): string {
   const candidate = `br-${zone}`;
-  return candidate.length <= 15 ? candidate : `br-vlan${vlan}`;
+  if (candidate.length <= 15) return candidate;
+  return vlan !== undefined
+    ? `br-vlan${vlan}`
+    : `br-${createHash("sha256").update(zone).digest("hex").slice(0, 8)}`;
 }
 
 export function tapName(vm: string, index: number): string {
@@ -114,6 +127,7 @@ export function checkHypervisors(ctx: Context): void {
       } else ctx.claimAddress(`${path}.address`, h.zone, h.address, `hypervisor ${name}`);
     }
     const seen = new Set<string>();
+    const nics = new Map<string, string>();
     h.bridges.forEach((b, i) => {
       const bpath = `${path}.bridges[${i}]`;
       if (!ctx.zoneRef(`${bpath}.zone`, b.zone)) return;
@@ -136,18 +150,45 @@ export function checkHypervisors(ctx: Context): void {
       }
       seen.add(b.zone);
       const vlan = ctx.inv.zones![b.zone]!.vlan;
-      if (vlan !== undefined && `${h.trunk}.${vlan}`.length > 15) {
-        ctx.add(
-          `${path}.trunk`,
-          `${show(h.trunk)} makes the VLAN interface ${h.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC or use a shorter one.`,
-        );
+      if (b.zone === h.zone) {
+        // The management zone arrives untagged on the trunk: the trunk is the bridge's port.
+        if (b.interface) {
+          ctx.add(
+            `${bpath}.interface`,
+            `${show(b.interface)} is given for the management zone ${h.zone}, whose traffic arrives untagged on the trunk ${h.trunk}; expected none (the trunk is this bridge's port and the management address moves onto the bridge). Remove interface.`,
+          );
+        }
+        if (b.address) {
+          ctx.add(
+            `${bpath}.address`,
+            `${show(b.address)} is a second address in the management zone ${h.zone}; expected none: the management address ${h.address} is already on this bridge. Remove address.`,
+          );
+        }
+        return;
       }
-      if (vlan === undefined) {
+      if (vlan !== undefined) {
+        if (b.interface) {
+          ctx.add(
+            `${bpath}.interface`,
+            `${show(b.interface)} is given, but zone ${b.zone} is tagged (VLAN ${vlan}): the bridge's port is ${h.trunk}.${vlan}; expected interface only for untagged zones. Remove interface, or drop the zone's vlan.`,
+          );
+        } else if (`${h.trunk}.${vlan}`.length > 15) {
+          ctx.add(
+            `${path}.trunk`,
+            `${show(h.trunk)} makes the VLAN interface ${h.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC or use a shorter one.`,
+          );
+        }
+      } else if (!b.interface) {
         ctx.add(
-          `${bpath}.zone`,
-          `${show(b.zone)} has no VLAN id; expected a zone with a vlan (a bridge hangs off <trunk>.<vlan>). Give the zone a VLAN id.`,
+          `${bpath}.interface`,
+          `(missing) is required: zone ${b.zone} is untagged (no vlan); expected the NIC that carries it (a bridge port of its own). Add interface, or give the zone a VLAN id.`,
         );
-      }
+      } else if (b.interface === h.trunk || nics.has(b.interface)) {
+        ctx.add(
+          `${bpath}.interface`,
+          `${show(b.interface)} already carries ${b.interface === h.trunk ? `the management zone ${h.zone} (the trunk)` : `zone ${nics.get(b.interface)}`}; expected one NIC per untagged zone. Use another NIC.`,
+        );
+      } else nics.set(b.interface, b.zone);
       if (b.address) ctx.claimAddress(`${bpath}.address`, b.zone, b.address, `hypervisor ${name}`);
     });
     for (const [vm, spec] of byName(h.vms)) {
@@ -164,20 +205,27 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
   for (const [name, h] of byName(r.inv.hypervisors)) {
     const bridges: Bridge[] = h.bridges
       .map((b) => {
-        const vlan = r.zone(b.zone).vlan!;
+        const vlan = r.zone(b.zone).vlan;
+        const management = b.zone === h.zone;
         return {
           zone: b.zone,
           vlan,
           name: bridgeName(b.zone, vlan),
-          vlanInterface: `${h.trunk}.${vlan}`,
-          address: b.address,
+          vlanInterface: management
+            ? h.trunk
+            : vlan !== undefined
+              ? `${h.trunk}.${vlan}`
+              : b.interface!,
+          address: management ? h.address : b.address,
+          ...(management ? { management } : {}),
         };
       })
-      .sort((a, b) => a.vlan - b.vlan);
+      .sort((a, b) => (a.vlan ?? -1) - (b.vlan ?? -1) || a.zone.localeCompare(b.zone));
+    const mgmtBridge = bridges.find((b) => b.management);
     const interfaces = [
-      r.iface(h.zone, h.address, h.trunk),
+      r.iface(h.zone, h.address, mgmtBridge?.name ?? h.trunk),
       ...bridges
-        .filter((b) => b.address)
+        .filter((b) => b.address && !b.management)
         .map((b) => r.iface(b.zone, b.address!, b.name, undefined, false)),
     ];
     const machine: Machine = {

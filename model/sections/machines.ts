@@ -142,7 +142,7 @@ export function wanMessage(zone: string, fix: string): string {
 const WAN_FIX =
   "Put the machine in an inside zone (a DMZ for internet-facing machines) and publish its service with a port-forward or tunnel.";
 
-/** Registers every machine name (routers, hypervisors, their VMs, hosts) in the context. */
+/** Registers every machine name (routers, hypervisors, their VMs, hosts, devices) in the context. */
 export function collectMachines(ctx: Context): void {
   for (const name of Object.keys(ctx.inv.routers ?? {}).sort()) {
     ctx.register({ name, kind: "router", path: `homelab:routers.${name}`, os: "debian" });
@@ -162,6 +162,9 @@ export function collectMachines(ctx: Context): void {
   }
   for (const [name, spec] of byName(ctx.inv.hosts)) {
     ctx.register({ name, kind: "host", path: `homelab:hosts.${name}`, os: spec.os, spec });
+  }
+  for (const name of Object.keys(ctx.inv.devices ?? {}).sort()) {
+    ctx.register({ name, kind: "device", path: `homelab:devices.${name}`, os: "none" });
   }
 }
 

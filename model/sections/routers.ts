@@ -1,4 +1,9 @@
-/** `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards. */
+/**
+ * `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards.
+ * A router's address in a tagged zone sits on `<trunk>.<vlan>`, in an untagged zone on the NIC named
+ * under `interfaces`. A router behind another one holds an `uplink` address in a zone of its parent
+ * (model/sections/router-links.ts checks both; model/routing.ts routes flows across routers).
+ */
 import { byName, Context } from "../context";
 import { descriptionField, ifname, ipv4, name, port, shaped } from "../formats";
 import type { Machine, PortForward, Router, Service, StaticLease } from "../lab";
@@ -6,6 +11,7 @@ import { show } from "../messages";
 import { IPV4_BODY, ipToInt } from "../net";
 import type { Resolver } from "../resolver";
 import { Infer, list, map, object, oneOf, opt, req } from "../schema";
+import { checkInterfaces, checkUplink, routerIfname } from "./router-links";
 import { hostSshSchema } from "./ssh";
 
 const dhcpSchema = object("A DHCP pool served by the router.", {
@@ -58,7 +64,36 @@ const routerSchema = object("A Linux router (nftables + dnsmasq) that joins the 
     undefined,
     "none: SSH only from the management zone",
   ),
-  trunk: req(ifname("NIC carrying the zone VLANs; zone interfaces are <trunk>.<vlan>.")),
+  trunk: opt(
+    ifname("NIC carrying the zone VLANs; zone interfaces are <trunk>.<vlan>."),
+    undefined,
+    "none; required when a routed zone has a VLAN",
+  ),
+  interfaces: opt(
+    map(ifname("The NIC carrying this untagged zone (may be the trunk: its native LAN)."), {
+      description:
+        "NIC of each untagged zone this router serves or has its uplink in, by zone name (a separate NIC per segment, or the trunk's native LAN).",
+    }),
+    undefined,
+    "none; required for every untagged zone of the router",
+  ),
+  uplink: opt(
+    object(
+      "An address in a zone another router serves (its parent): this router's zones are reached through it, and traffic towards the internet leaves through it unless this router has a wan.",
+      {
+        zone: req(
+          name(
+            "A zone another router is the gateway of (usually a transit zone only routers use).",
+          ),
+        ),
+        address: req(
+          ipv4("This router's address there; the parent routes this router's zones to it."),
+        ),
+      },
+    ),
+    undefined,
+    "none: a router on its own or at the top",
+  ),
   zones: req(
     list(name("Zone name."), {
       description:
@@ -74,7 +109,8 @@ const routerSchema = object("A Linux router (nftables + dnsmasq) that joins the 
   ),
   dnsUpstreams: opt(
     list(ipv4("Resolver address."), { description: "Upstream resolvers for dnsmasq." }),
-    ["1.1.1.1", "9.9.9.9"],
+    undefined,
+    "1.1.1.1 and 9.9.9.9; behind an uplink without a wan: the parent router's address in the uplink zone",
   ),
   portForwards: opt(
     list(portForwardSchema, { description: "WAN port-forwards." }),
@@ -107,6 +143,8 @@ export function checkRouters(ctx: Context): void {
     checkDhcpRanges(ctx, path, r, zones);
     checkPortForwards(ctx, path, r);
   }
+  for (const [name, r] of byName(ctx.inv.routers)) checkUplink(ctx, name, r, routedBy);
+  for (const [name, r] of byName(ctx.inv.routers)) checkInterfaces(ctx, name, r);
   // Every inside zone needs a router, or flows cannot be enforced and hosts have no gateway.
   if (!ctx.inv.routers || ctx.incomplete("homelab:routers")) return;
   for (const [zone, z] of Object.entries(ctx.inv.zones ?? {})) {
@@ -151,20 +189,10 @@ function checkRoutedZones(
     if (prior) {
       ctx.add(
         zpath,
-        `${show(zone)} is already routed by router ${prior}, which holds its gateway address; expected one router per zone. Remove it from one router.`,
+        `${show(zone)} is already routed by router ${prior}, which holds its gateway address; expected one router per zone. Remove it from one router, or give this router an uplink in a zone of ${prior} instead.`,
       );
     } else routedBy.set(zone, name);
   });
-  for (const zone of zones) {
-    const vlan = ctx.inv.zones![zone]!.vlan;
-    if (vlan !== undefined && `${r.trunk}.${vlan}`.length > 15) {
-      ctx.add(
-        `${path}.trunk`,
-        `${show(r.trunk)} makes the VLAN interface ${r.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC (e.g. with a systemd .link file) or use a shorter one.`,
-      );
-      break;
-    }
-  }
   return zones;
 }
 
@@ -228,15 +256,21 @@ function checkPortForwards(ctx: Context, path: string, r: RouterSpec): void {
   });
 }
 
-/** A router as a machine: its address in each zone is the zone's gateway. */
+/** A router as a machine: its address in each zone is the zone's gateway; then its uplink address. */
 export function routerMachine(r: Resolver, name: string, spec: RouterSpec): Machine {
   const interfaces = [...spec.zones]
     .sort((a, b) =>
       a === spec.managementZone ? -1 : b === spec.managementZone ? 1 : a.localeCompare(b),
     )
     .map((z) =>
-      r.iface(z, r.zone(z).gateway!, `${spec.trunk}.${r.zone(z).vlan}`, undefined, false),
+      r.iface(z, r.zone(z).gateway!, routerIfname(spec, z, r.zone(z).vlan), undefined, false),
     );
+  if (spec.uplink) {
+    const z = spec.uplink.zone;
+    interfaces.push(
+      r.iface(z, spec.uplink.address, routerIfname(spec, z, r.zone(z).vlan), undefined, false),
+    );
+  }
   return {
     name,
     kind: "router",
@@ -254,6 +288,7 @@ export function resolveRouter(
   spec: RouterSpec,
   machines: readonly Machine[],
   services: ReadonlyMap<string, Service>,
+  gateways: ReadonlyMap<string, string>,
 ): Router {
   const machine = machines.find((m) => m.name === name)!;
   const leases: StaticLease[] = [];
@@ -278,6 +313,10 @@ export function resolveRouter(
       };
     })
     .sort((a, b) => a.publicPort - b.publicPort || a.protocol.localeCompare(b.protocol));
+  const uplinkIface = spec.uplink
+    ? machine.interfaces.find((i) => i.zone === spec.uplink!.zone)!
+    : undefined;
+  const uplinkGateway = spec.uplink ? gateways.get(spec.uplink.zone)! : undefined;
   return {
     name,
     machine,
@@ -285,10 +324,22 @@ export function resolveRouter(
     oobInterface: spec.oobInterface,
     trunk: spec.trunk,
     zones: [...spec.zones].sort(),
+    uplink:
+      spec.uplink && uplinkIface && uplinkGateway
+        ? {
+            zone: spec.uplink.zone,
+            address: spec.uplink.address,
+            interface: uplinkIface.name,
+            gateway: uplinkGateway,
+          }
+        : undefined,
     wan: spec.wan,
     dhcp: (spec.dhcp ?? []).map((d) => ({ ...d })).sort((a, b) => a.zone.localeCompare(b.zone)),
     staticLeases: leases,
-    dnsUpstreams: [...spec.dnsUpstreams],
+    dnsUpstreams: [
+      ...(spec.dnsUpstreams ??
+        (uplinkGateway && !spec.wan ? [uplinkGateway] : ["1.1.1.1", "9.9.9.9"])),
+    ],
     portForwards,
   };
 }

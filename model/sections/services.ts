@@ -9,6 +9,7 @@ import { checkPorts } from "./ports";
 import { checkPublic, exposureOf, publicSchema } from "./public";
 import type { RouterSpec } from "./routers";
 import type { CloudflareSpec } from "./cloudflare";
+import { LB_POOL } from "./talos";
 
 const kubeSchema = object("A Deployment + Service on the Talos cluster.", {
   image: req(
@@ -142,13 +143,32 @@ function checkKubernetes(
       `is set but serviceType is ${kubernetes.serviceType}; expected serviceType NodePort. Set serviceType: NodePort or remove nodePort.`,
     );
   }
-  if (kubernetes.loadBalancerIP) {
-    // In the cluster's zone: the nodes announce it on their L2 network.
+  const pool = ctx.inv.talos?.loadBalancerPool;
+  if (kubernetes.serviceType === "LoadBalancer" && ctx.inv.talos && !pool) {
+    ctx.add(
+      `${path}.runsOn.kubernetes.serviceType`,
+      `"LoadBalancer" needs homelab:talos.loadBalancerPool; expected a pool of free addresses in the cluster's zone (kube-vip announces them; without it nothing answers for ${kubernetes.loadBalancerIP ?? "the address"} on bare metal). Add loadBalancerPool: { start, end }.`,
+    );
+  }
+  const lbIP = kubernetes.loadBalancerIP;
+  if (lbIP) {
+    // Outside the cluster's zone is reported by the claim below; only there is the pool the question.
+    const zone = ctx.clusterZone === undefined ? undefined : ctx.zoneCidrs.get(ctx.clusterZone);
+    const inZone = zone !== undefined && cidrContains(zone, lbIP);
+    if (pool && inZone && ctx.hasRange(LB_POOL) && ctx.rangeOf(lbIP)?.owner !== LB_POOL) {
+      ctx.add(
+        `${path}.runsOn.kubernetes.loadBalancerIP`,
+        `${show(lbIP)} is outside homelab:talos.loadBalancerPool ${pool.start}-${pool.end}; expected an address of the pool. Pick one in ${pool.start}-${pool.end} or widen the pool.`,
+      );
+    }
+    // In the cluster's zone: the nodes announce it on their L2 network; taken from the pool.
     ctx.claimAddress(
       `${path}.runsOn.kubernetes.loadBalancerIP`,
       ctx.clusterZone,
-      kubernetes.loadBalancerIP,
+      lbIP,
       `service ${name}`,
+      false,
+      LB_POOL,
     );
   }
   if (kubernetes.serviceType === "ClusterIP" && (s.dns?.length ?? 0) > 0) {

@@ -38,6 +38,17 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
     }),
     "/dev/vda",
   ),
+  loadBalancerPool: opt(
+    object(
+      "Addresses in the cluster's zone for Services of type LoadBalancer: kube-vip (installed by homelab-iac) announces each service's loadBalancerIP by ARP. Kept free of every static address and DHCP pool.",
+      {
+        start: req(ipv4("First address of the pool.")),
+        end: req(ipv4("Last address of the pool.")),
+      },
+    ),
+    undefined,
+    "none: LoadBalancer services are refused (nothing would answer for their address)",
+  ),
   allowSchedulingOnControlPlanes: opt(
     bool({ description: "Run workloads on control planes too (small clusters)." }),
     false,
@@ -51,6 +62,9 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
   ),
 });
 export type TalosSpec = Infer<typeof talosSchema>;
+
+/** The owner name of the LoadBalancer pool's address range. */
+export const LB_POOL = "the Talos LoadBalancer pool";
 
 export function checkTalos(ctx: Context): void {
   const t = ctx.inv.talos;
@@ -109,6 +123,10 @@ export function checkTalos(ctx: Context): void {
   const zone = [...zones][0];
   if (zones.size === 1) ctx.clusterZone = zone;
   if (t.vip && zone) ctx.claimAddress("homelab:talos.vip", zone, t.vip, `the Talos VIP`);
+  if (t.loadBalancerPool && zone) {
+    const p = t.loadBalancerPool;
+    ctx.claimRange("homelab:talos.loadBalancerPool", zone, p.start, p.end, LB_POOL);
+  }
   const n = t.controlPlanes.length;
   if (![1, 3, 5].includes(n)) {
     const tolerated = Math.floor((n - 1) / 2);
@@ -154,6 +172,7 @@ export function resolveTalos(t: TalosSpec, machines: ReadonlyMap<string, Machine
     kubernetesVersion: t.kubernetesVersion.replace(/^v?/, "v"),
     installDisk: t.installDisk,
     allowSchedulingOnControlPlanes: t.allowSchedulingOnControlPlanes,
+    loadBalancerPool: t.loadBalancerPool ? { ...t.loadBalancerPool } : undefined,
     controlPlanes,
     workers,
     patches: {

@@ -1,4 +1,8 @@
-/** `homelab:zones`: network zones, one VLAN and IPv4 network each, with a trust level. */
+/**
+ * `homelab:zones`: network zones, one IPv4 network each, with a trust level. A zone is a VLAN on the
+ * trunks (`vlan`), or untagged: a physical or native LAN that each machine reaches on a NIC of its own
+ * (routers name it under `interfaces`, hypervisor bridges under `interface`).
+ */
 import { byName, Context } from "../context";
 import { cidr, descriptionField, ipv4 } from "../formats";
 import type { Zone } from "../lab";
@@ -17,26 +21,29 @@ export const TRUST_RANK: Record<Trust, number> = {
   management: 3,
 };
 
-const zoneSchema = object("A network zone: one VLAN with one IPv4 network and a trust level.", {
-  trust: req(
-    oneOf(TRUST_LEVELS, {
-      description:
-        "How much the zone is trusted: wan < dmz < internal < hypervisor = management. Traffic from lower to higher trust is denied unless a flow allows it.",
-    }),
-  ),
-  vlan: opt(
-    int({ description: "802.1Q VLAN id (not used for the wan zone).", min: 1, max: 4094 }),
-    undefined,
-    "required for every zone except wan",
-  ),
-  cidr: opt(cidr("The zone's IPv4 network."), undefined, "required for every zone except wan"),
-  gateway: opt(
-    ipv4("The router's address in the zone (the zone's default gateway and DNS server)."),
-    undefined,
-    "required for every zone except wan",
-  ),
-  description: opt(descriptionField()),
-});
+const zoneSchema = object(
+  "A network zone: one IPv4 network (a VLAN or an untagged LAN) and a trust level.",
+  {
+    trust: req(
+      oneOf(TRUST_LEVELS, {
+        description:
+          "How much the zone is trusted: wan < dmz < internal < hypervisor = management. Traffic from lower to higher trust is denied unless a flow allows it.",
+      }),
+    ),
+    vlan: opt(
+      int({ description: "802.1Q VLAN id (not used for the wan zone).", min: 1, max: 4094 }),
+      undefined,
+      "untagged: a physical or native LAN, reached on a NIC named per machine (routers: interfaces; hypervisor bridges: interface)",
+    ),
+    cidr: opt(cidr("The zone's IPv4 network."), undefined, "required for every zone except wan"),
+    gateway: opt(
+      ipv4("The router's address in the zone (the zone's default gateway and DNS server)."),
+      undefined,
+      "required for every zone except wan",
+    ),
+    description: opt(descriptionField()),
+  },
+);
 export type ZoneSpec = Infer<typeof zoneSchema>;
 
 export const zonesSchema = map(zoneSchema, { description: "Zones by name." });
@@ -51,14 +58,9 @@ export function checkZones(ctx: Context): void {
     if (z.trust === "wan") {
       wanZones.push(name);
     } else {
-      for (const field of ["vlan", "cidr", "gateway"] as const) {
+      for (const field of ["cidr", "gateway"] as const) {
         if (z[field] === undefined) {
-          const expected =
-            field === "vlan"
-              ? "an integer from 1 to 4094"
-              : field === "cidr"
-                ? "an IPv4 network in CIDR form"
-                : "an IPv4 address";
+          const expected = field === "cidr" ? "an IPv4 network in CIDR form" : "an IPv4 address";
           ctx.add(
             `${path}.${field}`,
             `(missing) is required for a ${z.trust} zone; expected ${expected}. Add ${field} to zone ${name}.`,

@@ -3,7 +3,7 @@
  * router's allowed flows or through a machine that has an address in both zones (a host that is not
  * a router but straddles zones is a path for anyone who compromises it). Pure.
  */
-import type { PortRange, TrustLevel } from "../../model/intent";
+import type { PortRange, RouterIntent, TrustLevel } from "../../model/intent";
 import { formatPorts } from "../../model/net";
 import type { LabView } from "./view";
 
@@ -24,20 +24,40 @@ export interface Edge {
   readonly ports?: readonly PortRange[];
   readonly toAddresses?: readonly string[];
   readonly via: string;
+  /** For flow edges: the routers that render the flow (more than one across a transit zone). */
+  readonly routers?: readonly string[];
 }
 
+/**
+ * One edge per distinct flow. A flow between zones of different routers is listed, with the same
+ * real endpoints, by every router on its path: it is one way from `from` into `to`, not several, and
+ * never an edge into the transit zone between the routers.
+ */
 export function flowEdges(view: LabView): Edge[] {
-  return view.routers.flatMap((r) =>
-    r.flows.map((f) => ({
+  const byKey = new Map<string, { f: RouterIntent["flows"][number]; routers: string[] }>();
+  for (const r of view.routers) {
+    for (const f of r.flows) {
+      const key = JSON.stringify([f.from, f.to, f.ports, f.toAddresses, f.description ?? ""]);
+      const e = byKey.get(key);
+      if (e) e.routers.push(r.name);
+      else byKey.set(key, { f, routers: [r.name] });
+    }
+  }
+  return [...byKey.values()].map(({ f, routers: listed }) => {
+    // In path order when the record says how the flow crosses them.
+    const routers = f.path && f.path.every((r) => listed.includes(r)) ? [...f.path] : listed;
+    const via = `router${routers.length > 1 ? "s" : ""} ${routers.join(", ")}`;
+    return {
       from: f.from,
       to: f.to,
       kind: "flow" as const,
       ports: f.ports,
       toAddresses: f.toAddresses,
-      via: `router ${r.name}`,
-      describe: `${f.from} -> ${f.to} on ${formatPorts(f.ports, "any port")} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"} (router ${r.name}${f.description ? `, "${f.description}"` : ""})`,
-    })),
-  );
+      via,
+      routers,
+      describe: `${f.from} -> ${f.to} on ${formatPorts(f.ports, "any port")} to ${f.toAddresses.length ? f.toAddresses.join(", ") : "any address"} (${via}${f.description ? `, "${f.description}"` : ""})`,
+    };
+  });
 }
 
 /** Machines other than routers with addresses in more than one zone. */

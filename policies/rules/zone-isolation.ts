@@ -96,8 +96,8 @@ export const zoneIsolation: HomelabRule<ZoneIsolationConfig> = {
 
     const flows = flowEdges(view);
     for (const e of flows) {
-      const routerUrn = view.routers.find((r) => `router ${r.name}` === e.via);
-      const urn = routerUrn ? view.urnOf.get(routerUrn) : undefined;
+      const router = view.routers.find((r) => r.name === e.routers?.[0]);
+      const urn = router ? view.urnOf.get(router) : undefined;
       if (trust(e.from) === "wan") {
         findings.push({
           id: `wan-flow:${e.to}`,
@@ -143,7 +143,8 @@ export const zoneIsolation: HomelabRule<ZoneIsolationConfig> = {
 
     for (const h of view.hypervisors) {
       for (const b of h.bridges) {
-        if (!b.address) continue;
+        // Its own management zone: the hypervisor belongs there (guests in it share its LAN anyway).
+        if (!b.address || (b.management && b.zone === h.managementZone)) continue;
         findings.push({
           id: `hypervisor-address:${h.name}:${b.zone}`,
           urn: view.urnOf.get(h),

@@ -40,6 +40,16 @@ function networkFacts(plan: NetPlan): UnitFact[] {
       expect: `default via ${plan.defaultRoute.via} dev ${plan.defaultRoute.dev}`,
     });
   }
+  if (plan.routes?.length) {
+    facts.push({
+      key: "static routes (ip route proto static)",
+      script: `ip -4 route show proto static | awk '{v="?"; d="?"; for (i = 2; i < NF; i++) { if ($i == "via") v = $(i+1); if ($i == "dev") d = $(i+1) }; print $1 " via " v " dev " d}' | LC_ALL=C sort`,
+      expect: plan.routes
+        .map((r) => `${r.to} via ${r.via} dev ${r.dev}`)
+        .sort()
+        .join("\n"),
+    });
+  }
   return facts;
 }
 

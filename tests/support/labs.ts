@@ -9,8 +9,18 @@ export function homeLab(patch: PatchOp[] = []): Lab {
   return loadInventoryOrThrow(applyPatch(readStackConfig("Pulumi.home.yaml"), patch));
 }
 
-export function validLab(file: "no-talos.yaml" | "no-public.yaml" | "single-node.yaml"): Lab {
-  return loadInventoryOrThrow(readStackConfig(path.join(FIXTURES, "valid", file)));
+export function validLab(
+  file:
+    | "no-talos.yaml"
+    | "no-public.yaml"
+    | "single-node.yaml"
+    | "cascaded-firewalls.yaml"
+    | "flat-home-lan.yaml",
+  patch: PatchOp[] = [],
+): Lab {
+  return loadInventoryOrThrow(
+    applyPatch(readStackConfig(path.join(FIXTURES, "valid", file)), patch),
+  );
 }
 
 export function insecureLab(file: string): Lab {

@@ -120,6 +120,68 @@ describe("component: TalosCluster and Workloads", () => {
   });
 });
 
+describe("component: LoadBalancer (kube-vip)", () => {
+  it("installs kube-vip from typed resources, pinned, announcing the pool's addresses by ARP", async () => {
+    const lab = homeLab();
+    const { resources } = await runMocked(async () => {
+      const k8s = await import("@pulumi/kubernetes");
+      const { LoadBalancer } = await import("../../../components/load-balancer");
+      const provider = new k8s.Provider("k8s", { kubeconfig: "unused" });
+      new LoadBalancer("home-lb", { pool: lab.talos!.loadBalancerPool!, provider });
+      return {};
+    });
+    assert.deepEqual(children(resources).sort(), [
+      "homelab:k8s:LoadBalancer home-lb",
+      "kubernetes:apps/v1:DaemonSet home-lb-kube-vip",
+      "kubernetes:core/v1:ServiceAccount home-lb-account",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole home-lb-role",
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding home-lb-binding",
+      "pulumi:providers:kubernetes k8s",
+    ]);
+    const ds = byName(resources, "kubernetes:apps/v1:DaemonSet", "home-lb-kube-vip").inputs as {
+      metadata: { namespace: string; annotations: Record<string, string> };
+      spec: {
+        template: {
+          spec: {
+            hostNetwork: boolean;
+            containers: { image: string; args: string[]; env: { name: string; value: string }[] }[];
+          };
+        };
+      };
+    };
+    const c = ds.spec.template.spec.containers[0]!;
+    assert.equal(c.image, "ghcr.io/kube-vip/kube-vip:v0.8.9");
+    assert.deepEqual(c.args, ["manager"]);
+    assert.deepEqual(Object.fromEntries(c.env.map((e) => [e.name, e.value])), {
+      vip_arp: "true",
+      cp_enable: "false",
+      svc_enable: "true",
+      svc_election: "true",
+      vip_leaseduration: "5",
+      vip_renewdeadline: "3",
+      vip_retryperiod: "1",
+    });
+    assert.equal(ds.spec.template.spec.hostNetwork, true);
+    assert.equal(ds.metadata.namespace, "kube-system");
+    assert.equal(ds.metadata.annotations["homelab.iac/pool"], "10.0.20.50-10.0.20.59");
+  });
+
+  it("gives each LoadBalancer Service the annotation kube-vip announces", async () => {
+    const lab = homeLab();
+    const { resources } = await runMocked(async () => {
+      const k8s = await import("@pulumi/kubernetes");
+      const { Workloads } = await import("../../../components/workloads");
+      const provider = new k8s.Provider("k8s", { kubeconfig: "unused" });
+      new Workloads("w", { services: lab.services.filter((s) => s.kubernetes), provider });
+      return {};
+    });
+    const svc = byName(resources, "kubernetes:core/v1:Service", "w-website").inputs as {
+      metadata: { annotations: Record<string, string> };
+    };
+    assert.equal(svc.metadata.annotations["kube-vip.io/loadbalancerIPs"], "10.0.20.50");
+  });
+});
+
 describe("component: PublicDns", () => {
   it("points public records only at the entry (router's public address), and tunnels through cloudflared on the DMZ connector", async () => {
     const lab = homeLab([

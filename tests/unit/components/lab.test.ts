@@ -45,6 +45,11 @@ describe("the home stack under mocks (index.ts)", function () {
       "pulumi:providers:kubernetes": 1,
       "kubernetes:apps/v1:Deployment": 1,
       "kubernetes:core/v1:Service": 1,
+      "homelab:k8s:LoadBalancer": 1, // kube-vip: account, role, binding, DaemonSet
+      "kubernetes:core/v1:ServiceAccount": 1,
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1,
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
+      "kubernetes:apps/v1:DaemonSet": 1,
       "cloudflare:index/dnsRecord:DnsRecord": 2,
     });
   });
@@ -115,4 +120,48 @@ describe("valid variants build under mocks", function () {
       assert.ok(r.resources.some((x) => x.type === "homelab:net:Router"));
     });
   }
+});
+
+describe("devices and several routers under mocks (seeds 001-004)", function () {
+  this.timeout(60000);
+
+  it("publishes a device's intent record and opens no connection to it", async () => {
+    const r = await runProgram(validConfig("flat-home-lan.yaml"));
+    assert.equal(r.error, undefined, r.error?.message);
+    const device = r.resources.find((x) => x.type === INTENT_TYPE && x.name === "nas-intent")!;
+    assert.deepEqual(device.inputs.intent, {
+      kind: "machine",
+      name: "nas",
+      role: "device",
+      path: "homelab:devices.nas",
+      os: "none",
+      addresses: [{ zone: "home", address: "10.0.0.20", interface: "eth0" }],
+      openPorts: [{ protocol: "tcp", from: 2049, to: 2049 }],
+      services: ["files"],
+    });
+    const devices = ["10.0.0.20", "10.0.0.50", "10.0.1.30", "192.168.1.1"];
+    for (const x of r.resources.filter((y) => y.type.startsWith("command:remote:"))) {
+      const host = String((x.inputs.connection as Record<string, unknown>).host);
+      assert.ok(!devices.includes(host), `${x.name} connects to a device (${host})`);
+    }
+    assert.equal(
+      r.resources.filter((x) => /^(nas|printer|banana|house-router)-/.test(x.name)).length,
+      4,
+    );
+  });
+
+  it("gives each router of seed 004 its own components and records, the paths in them", async () => {
+    const r = await runProgram(validConfig("cascaded-firewalls.yaml"));
+    assert.equal(r.error, undefined, r.error?.message);
+    const routers = r.resources.filter((x) => x.type === "homelab:net:Router").map((x) => x.name);
+    assert.deepEqual(routers.sort(), ["edge", "fw-data", "fw-games"]);
+    const record = r.resources.find((x) => x.name === "fw-data-router-intent")!;
+    const flows = (
+      record.inputs.intent as { flows: { from: string; to: string; path?: string[] }[] }
+    ).flows;
+    assert.deepEqual(
+      flows.map((f) => `${f.from}->${f.to} ${f.path?.join(">")}`),
+      ["dmz->data edge>fw-data", "data->wan fw-data>edge", "data->dmz fw-data>edge"],
+    );
+  });
 });

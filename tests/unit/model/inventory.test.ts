@@ -143,9 +143,11 @@ describe("inventory: valid variants", () => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort();
-  it("covers single node, no Talos, no public services, empty sections, a non-Talos port 50000", () => {
+  it("covers single node, no Talos, no public services, empty sections, a non-Talos port 50000, and the seeds' topologies", () => {
     assert.deepEqual(files, [
+      "cascaded-firewalls.yaml",
       "empty-collections.yaml",
+      "flat-home-lan.yaml",
       "no-public.yaml",
       "no-talos.yaml",
       "service-on-talos-port.yaml",

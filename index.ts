@@ -1,7 +1,11 @@
 // Wiring only: stack config → validated model → components → exports.
 import * as pulumi from "@pulumi/pulumi";
 import { HomeLab } from "./components/lab";
-import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config";
+import {
+  adoptedTalosSecrets,
+  deployPrivateKey,
+  loadLabFromStackConfig,
+} from "./model/pulumi-config";
 
 // The Pulumi SDK formats a stack trace for every output it creates (kept for leaked-promise reports),
 // and under ts-node every frame is source-mapped: that was most of the program's time on large
@@ -10,7 +14,11 @@ import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config"
 if (process.env.HOMELAB_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
 
 const lab = loadLabFromStackConfig();
-const home = new HomeLab(pulumi.getStack(), { lab, privateKey: deployPrivateKey() });
+const home = new HomeLab(pulumi.getStack(), {
+  lab,
+  privateKey: deployPrivateKey(),
+  talosSecrets: adoptedTalosSecrets(lab),
+});
 
 export const machines = pulumi.all(home.ready);
 /** Secret. null when the lab has no Talos cluster. */

@@ -17,6 +17,8 @@ export interface HomeLabArgs {
   readonly lab: Lab;
   /** The deployer's SSH private key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** An existing Talos cluster's secrets bundle (secret), to adopt it. @default generated once */
+  readonly talosSecrets?: pulumi.Input<string>;
 }
 
 /**
@@ -85,6 +87,7 @@ export class HomeLab extends pulumi.ComponentResource {
 
     if (lab.talos) {
       const nodes = [...lab.talos.controlPlanes, ...lab.talos.workers];
+      const onCluster = lab.services.filter((s) => s.kubernetes);
       const cluster = new TalosCluster(
         lab.talos.clusterName,
         {
@@ -92,13 +95,14 @@ export class HomeLab extends pulumi.ComponentResource {
           cluster: lab.talos,
           vms: nodes.flatMap((n) => (vmOf.has(n.name) ? [vmOf.get(n.name)!.vm] : [])),
           after: nodes.flatMap((n) => (vmOf.has(n.name) ? [vmOf.get(n.name)!.res] : [...routers])),
+          secrets: args.talosSecrets,
+          kubernetesProvider: onCluster.length > 0,
         },
         child,
       );
       this.ready[lab.talos.clusterName] = cluster.ready;
       this.kubeconfig = cluster.kubeconfig;
-      const onCluster = lab.services.filter((s) => s.kubernetes);
-      if (onCluster.length > 0) {
+      if (cluster.provider) {
         new Workloads(
           `${name}-workloads`,
           { services: onCluster, provider: cluster.provider },

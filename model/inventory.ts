@@ -180,6 +180,12 @@ export interface TalosSpec {
   installDisk: string;
   allowSchedulingOnControlPlanes: boolean;
   patches?: { all?: unknown[]; controlPlane?: unknown[]; worker?: unknown[] };
+  rollout: TalosRolloutSpec;
+}
+
+export interface TalosRolloutSpec {
+  workersAtOnce: number;
+  healthTimeoutSec: number;
 }
 
 export interface ServicePort {
@@ -762,6 +768,33 @@ const talosSchema = object<TalosSpec>("A Talos Linux Kubernetes cluster.", {
     bool({ description: "Run workloads on control planes too (small clusters)." }),
     false,
   ),
+  rollout: opt(
+    object<TalosRolloutSpec>(
+      "How version and machine-config changes roll through the nodes: control planes one at a time, then workers in batches, each node passing its health gate before the next starts.",
+      {
+        workersAtOnce: opt(
+          int({
+            description:
+              "Workers upgraded or reconfigured at the same time (control planes always go one at a time).",
+            min: 1,
+            max: 100,
+          }),
+          1,
+        ),
+        healthTimeoutSec: opt(
+          int({
+            description:
+              "Health gate after each node: how long the node may take to come back on the declared version (and, on a control plane, with a healthy etcd member) before the rollout stops at it.",
+            min: 30,
+            max: 7200,
+          }),
+          600,
+        ),
+      },
+    ),
+    { workersAtOnce: 1, healthTimeoutSec: 600 },
+    "one worker at a time, 600 s health gate per node",
+  ),
   patches: opt(
     object<{ all?: unknown[]; controlPlane?: unknown[]; worker?: unknown[] }>(
       "Talos machine-config strategic-merge patches (validated against the Talos schema).",
@@ -946,4 +979,6 @@ export const INVENTORY_KEYS = {
 export const SECRET_KEYS = {
   deployPrivateKey:
     "The deployer's SSH private key (OpenSSH format). Secret: `pulumi config set --secret homelab:deployPrivateKey < ~/.ssh/homelab_ed25519`.",
+  talosSecrets:
+    "Optional: an existing Talos cluster's secrets bundle (`secrets.yaml` of `talosctl gen secrets`), used instead of generating one, to adopt a running cluster. Secret: `pulumi config set --secret homelab:talosSecrets < secrets.yaml`; see README, Adopting an existing Talos cluster.",
 } as const;

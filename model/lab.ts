@@ -181,6 +181,12 @@ export interface TalosCluster {
     readonly controlPlane: unknown[];
     readonly worker: unknown[];
   };
+  readonly rollout: {
+    /** Workers changed at the same time; control planes always go one at a time. */
+    readonly workersAtOnce: number;
+    /** Bound of each node's health gate. */
+    readonly healthTimeoutSec: number;
+  };
 }
 
 export interface ServicePortResolved {

@@ -1225,6 +1225,7 @@ function resolve(inv: Inventory): Lab {
         controlPlane: t.patches?.controlPlane ?? [],
         worker: t.patches?.worker ?? [],
       },
+      rollout: { ...t.rollout },
     };
   }
 

@@ -7,6 +7,7 @@ import { INVENTORY_KEYS, SECRET_KEYS } from "./inventory";
 import { InventoryError, loadInventory, NAMESPACE } from "./load";
 import type { Lab } from "./lab";
 import type { Issue } from "./schema";
+import { TALOS_SECRETS_KEY, talosSecretsProblems } from "./talos-secrets";
 
 /**
  * Converts raw config strings (as the engine passes them) to values: structured keys arrive as JSON
@@ -63,4 +64,34 @@ export function loadLabFromStackConfig(): Lab {
 /** The deploy key, as a secret Output. */
 export function deployPrivateKey(): pulumi.Output<string> {
   return new pulumi.Config(NAMESPACE).requireSecret("deployPrivateKey");
+}
+
+/**
+ * The adopted Talos secrets bundle (homelab:talosSecrets) as a secret Output, or undefined when it
+ * is not set (the cluster generates its own once). A plaintext or incomplete bundle fails the
+ * program before anything is registered; the messages never contain the value.
+ */
+export function adoptedTalosSecrets(lab: Lab): pulumi.Output<string> | undefined {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const value = pulumi.runtime.allConfig()[TALOS_SECRETS_KEY];
+  if (value === undefined || value === "") return undefined;
+  const issues: Issue[] = !lab.talos
+    ? [
+        {
+          path: TALOS_SECRETS_KEY,
+          message:
+            "is set but homelab:talos is not; expected a cluster to adopt. Declare the cluster in homelab:talos or remove homelab:talosSecrets.",
+        },
+      ]
+    : runtime.isConfigSecret?.(TALOS_SECRETS_KEY)
+      ? talosSecretsProblems(value)
+      : [
+          {
+            path: TALOS_SECRETS_KEY,
+            message:
+              "is stored in plaintext; expected a secret (it holds the cluster's CA keys). Set it with pulumi config set --secret homelab:talosSecrets < secrets.yaml, and remove the plaintext value from Pulumi.<stack>.yaml and its history.",
+          },
+        ];
+  if (issues.length > 0) throw new pulumi.RunError(new InventoryError(issues).message);
+  return pulumi.secret(value);
 }

@@ -15,6 +15,8 @@ export interface Recorded {
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
   readonly provider?: string;
+  /** URNs this resource waits for (explicit dependsOn and input dependencies), once registered. */
+  dependencies?: string[];
 }
 
 export interface RunResult {
@@ -47,7 +49,11 @@ export function engineConfig(raw: Record<string, unknown>): Record<string, strin
 }
 
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
-type RegisterRequest = { getType(): string; getName(): string };
+type RegisterRequest = {
+  getType(): string;
+  getName(): string;
+  getDependenciesList?(): string[];
+};
 
 export async function runMocked(
   program: () => Promise<Record<string, unknown> | void>,
@@ -89,11 +95,13 @@ export async function runMocked(
   };
   const register = monitor.registerResource.bind(monitor);
   const urnOf = new Map<string, string>();
+  const depsOf = new Map<string, string[]>();
   monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     register(req, (err, resp) => {
       if (resp) {
         urns.push(resp.getUrn());
         urnOf.set(`${req.getType()}::${req.getName()}`, resp.getUrn());
+        depsOf.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList?.() ?? []);
       }
       cb(err, resp);
     });
@@ -116,7 +124,10 @@ export async function runMocked(
     stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = limit;
   }
-  for (const r of resources) r.urn = urnOf.get(`${r.type}::${r.name}`);
+  for (const r of resources) {
+    r.urn = urnOf.get(`${r.type}::${r.name}`);
+    r.dependencies = depsOf.get(`${r.type}::${r.name}`);
+  }
   return { resources, urns, outputs, error, stackTraceLimit };
 }
 
@@ -133,4 +144,9 @@ export async function importFresh<T>(repoPath: string): Promise<T> {
   const resolved = require.resolve(path.resolve(REPO, repoPath));
   delete require.cache[resolved];
   return (await import(resolved)) as T;
+}
+
+/** Names of the resources `r` waits for (sorted), from their URNs. */
+export function dependencyNames(r: Recorded): string[] {
+  return [...new Set((r.dependencies ?? []).map((u) => u.split("::").pop()!))].sort();
 }

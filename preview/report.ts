@@ -4,15 +4,16 @@
  *
  * Order: a hidden marker (so a workflow edits the comment in place), the verdict, the change summary
  * with replacement and deletion warnings, policy findings, the exposure and reachability delta
- * computed from intent records, then the changes grouped by host (collapsed). Every value passes
- * through redaction (Pulumi's own `[secret]`, key material, configured masks) and the comment is
- * capped below GitHub's 65,536 characters.
+ * computed from intent records, the rollout order (preview/rollout.ts), then the changes grouped by
+ * host (collapsed). Every value passes through redaction (Pulumi's own `[secret]`, key material,
+ * configured masks) and the comment is capped below GitHub's 65,536 characters.
  */
 import type { ExposureIntent, Intent, MachineIntent, RouterIntent } from "../model/intent";
 import { INTENT_TYPE } from "../model/intent";
 import { RESOURCE_TYPES } from "../model/tokens";
 import { formatPorts } from "../model/net";
 import { lineDiff } from "./diff";
+import { rolloutSection } from "./rollout";
 
 export interface PreviewStep {
   readonly op: string;
@@ -572,6 +573,7 @@ export function renderReport(
         ...head,
         ...policy,
         ...reach,
+        ...rolloutSection(steps),
         ...(kept.length ? ["#### Changes by host", "", ...kept] : []),
         ...(notice ? [notice, ""] : []),
         ...footer,

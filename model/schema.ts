@@ -5,6 +5,7 @@
  *
  * Messages follow one shape: `<path>: <value given> <what is wrong>; expected <what is expected>. <fix>`
  */
+import { show, unknownKeyMessage } from "./messages";
 
 export interface Issue {
   /** Config path, e.g. `homelab:hypervisors.atlas.vms.hermes.nics[0].zone`. */
@@ -46,19 +47,6 @@ export interface Schema<T> {
   readonly doc: Doc;
   /** Returns the parsed value, or undefined after recording at least one issue. */
   parse(value: unknown, path: string, issues: Issues): T | undefined;
-}
-
-/** Renders a value the user gave, short and unambiguous. */
-export function show(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  let text: string;
-  try {
-    // JSON.stringify returns undefined only for functions and symbols, which config never holds.
-    text = JSON.stringify(value) ?? typeof value;
-  } catch {
-    text = typeof value;
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function typeName(value: unknown): string {
@@ -250,74 +238,83 @@ export function map<T>(
   };
 }
 
-export interface Field<T> {
+/**
+ * One key of an object schema. `R` (required) and `D` (has a default) are carried in the type so that
+ * the parsed object's type can be inferred from the fields: see `Infer`.
+ */
+export interface Field<T, R extends boolean = boolean, D extends boolean = boolean> {
   readonly schema: Schema<T>;
-  readonly required: boolean;
+  readonly required: R;
+  readonly hasDefault: D;
   readonly default?: T;
   readonly defaultText?: string;
 }
 
 /** A required field. */
-export function req<T>(schema: Schema<T>): Field<T> {
-  return { schema, required: true };
+export function req<T>(schema: Schema<T>): Field<T, true, false> {
+  return { schema, required: true, hasDefault: false };
 }
 
 /** An optional field; `defaultValue` fills it when omitted, `defaultText` documents the behaviour. */
-export function opt<T>(schema: Schema<T>, defaultValue?: T, defaultText?: string): Field<T> {
+export function opt<T>(schema: Schema<T>): Field<T, false, false>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue: undefined,
+  defaultText: string,
+): Field<T, false, false>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue: T,
+  defaultText?: string,
+): Field<T, false, true>;
+export function opt<T>(
+  schema: Schema<T>,
+  defaultValue?: T,
+  defaultText?: string,
+): Field<T, false, boolean> {
   return {
     schema,
     required: false,
+    hasDefault: defaultValue !== undefined,
     default: defaultValue,
     defaultText:
       defaultText ?? (defaultValue === undefined ? undefined : JSON.stringify(defaultValue)),
   };
 }
 
-type Fields<T> = { [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
-
-function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [
-    i,
-    ...Array<number>(b.length).fill(0),
-  ]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(
-        dp[i - 1]![j]! + 1,
-        dp[i]![j - 1]! + 1,
-        dp[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
-      );
-    }
+export type FieldMap = Readonly<Record<string, Field<unknown>>>;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+/** Keys present after parsing: required ones and those a default fills. */
+type PresentKeys<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { readonly required: true } | { readonly hasDefault: true }
+    ? K
+    : never;
+}[keyof F];
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+/** The parsed value of an object schema: optional fields without a default stay optional (`?:`). */
+export type ObjectValue<F extends FieldMap> = Flatten<
+  { [K in PresentKeys<F>]: ValueOf<F[K]> } & {
+    [K in Exclude<keyof F, PresentKeys<F>>]?: ValueOf<F[K]>;
   }
-  return dp[a.length]![b.length]!;
+>;
+/** The type a schema parses to, e.g. `type ZoneSpec = Infer<typeof zoneSchema>`. */
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+/** The same fields, each optional without a default (for per-host overrides of global settings). */
+export function withoutDefaults<F extends FieldMap>(
+  fields: F,
+): { [K in keyof F]: Field<ValueOf<F[K]>, false, false> } {
+  const out: Record<string, Field<unknown, false, false>> = {};
+  for (const [name, f] of Object.entries(fields)) out[name] = opt(f.schema);
+  return out as { [K in keyof F]: Field<ValueOf<F[K]>, false, false> };
 }
 
-/** The closest known key within edit distance 2, for "did you mean" hints. */
-export function closest(needle: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of [...candidates].sort()) {
-    const d = levenshtein(needle, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-export function unknownKeyMessage(key: string, known: readonly string[], where: string): string {
-  const guess = closest(key, known);
-  const hint = guess ? `Did you mean ${show(guess)}?` : `Remove it or fix its spelling.`;
-  return `${show(key)} is not a known key ${where}; expected one of ${[...known].sort().join(", ")}. ${hint}`;
-}
-
-export function object<T>(description: string, fields: Fields<T>): Schema<T> {
-  const names = Object.keys(fields) as (keyof T & string)[];
+export function object<F extends FieldMap>(description: string, fields: F): Schema<ObjectValue<F>> {
+  type T = ObjectValue<F>;
+  const names = Object.keys(fields);
   const docFields: Record<string, FieldDoc> = {};
   for (const name of names) {
-    const f = fields[name] as Field<unknown>;
+    const f = fields[name]!;
     docFields[name] = { doc: f.schema.doc, required: f.required, default: f.defaultText };
   }
   return {
@@ -329,14 +326,14 @@ export function object<T>(description: string, fields: Fields<T>): Schema<T> {
       const input = value as Record<string, unknown>;
       let ok = true;
       for (const key of Object.keys(input)) {
-        if (!names.includes(key as keyof T & string)) {
+        if (!names.includes(key)) {
           issues.add(`${path}.${key}`, unknownKeyMessage(key, names, `here`));
           ok = false;
         }
       }
       const out: Record<string, unknown> = {};
       for (const name of names) {
-        const f = fields[name] as Field<unknown>;
+        const f = fields[name]!;
         const v = input[name];
         if (v === undefined || v === null) {
           if (f.required) {

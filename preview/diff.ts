@@ -1,9 +1,11 @@
 /**
  * Line diff for the preview report: unified hunks ("-"/"+"/" " prefixed lines) between the old and
  * new text of a rendered file, so a reviewer reads the one nftables rule that changes rather than
- * "source changed". Pure and deterministic; longest-common-subsequence on lines, which is plenty for
- * generated config files (hundreds of lines). Larger inputs are summarised instead of diffed.
+ * "source changed". Pure and deterministic. The edit script comes from jsdiff (the `diff` package,
+ * https://github.com/kpdecker/jsdiff, `diffArrays`); the hunks and their line numbers are ours, in
+ * the format the report has always printed. Inputs over `maxInput` lines are summarised instead.
  */
+import { diffArrays } from "diff";
 
 export interface DiffOptions {
   /** Unchanged lines shown around each change. */
@@ -12,68 +14,40 @@ export interface DiffOptions {
   readonly maxLines?: number;
   /** Inputs with more lines than this (either side) are not diffed. */
   readonly maxInput?: number;
+  /**
+   * Edit scripts longer than this (lines removed + added) are not computed: Myers' algorithm costs
+   * O(N·D), so a wholly rewritten file would take seconds. Such a file is summarised instead.
+   */
+  readonly maxEdits?: number;
 }
 
 type Op = { readonly kind: " " | "-" | "+"; readonly line: string };
 
-function ops(a: readonly string[], b: readonly string[]): Op[] {
-  // Trim the common prefix and suffix first: config changes are usually a few lines in the middle.
-  let pre = 0;
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
-  let suf = 0;
-  while (
-    suf < a.length - pre &&
-    suf < b.length - pre &&
-    a[a.length - 1 - suf] === b[b.length - 1 - suf]
-  )
-    suf++;
-  const x = a.slice(pre, a.length - suf);
-  const y = b.slice(pre, b.length - suf);
-  // lcs[i][j] = LCS length of x[i..] and y[j..]
-  const lcs: Uint32Array[] = Array.from(
-    { length: x.length + 1 },
-    () => new Uint32Array(y.length + 1),
-  );
-  for (let i = x.length - 1; i >= 0; i--) {
-    for (let j = y.length - 1; j >= 0; j--) {
-      lcs[i]![j] =
-        x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
-  const out: Op[] = a.slice(0, pre).map((line) => ({ kind: " ", line }));
-  let i = 0;
-  let j = 0;
-  while (i < x.length || j < y.length) {
-    if (i < x.length && j < y.length && x[i] === y[j]) {
-      out.push({ kind: " ", line: x[i]! });
-      i++;
-      j++;
-    } else if (j < y.length && (i === x.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push({ kind: "+", line: y[j]! });
-      j++;
-    } else {
-      out.push({ kind: "-", line: x[i]! });
-      i++;
-    }
-  }
-  // Deletions before insertions within a run of changes, as `diff -u` prints them.
-  const tail = a.slice(a.length - suf).map((line): Op => ({ kind: " ", line }));
-  return [...normalise(out), ...tail];
-}
-
-function normalise(xs: Op[]): Op[] {
+/**
+ * The edit script from jsdiff's `diffArrays` (Myers' O(ND) algorithm: time grows with the number of
+ * changed lines, not with the file's size squared), as one op per line, deletions before insertions
+ * within a run of changes as `diff -u` prints them.
+ */
+function ops(a: readonly string[], b: readonly string[], maxEdits: number): Op[] | undefined {
+  const changes = diffArrays([...a], [...b], { maxEditLength: maxEdits });
+  if (!changes) return undefined;
   const out: Op[] = [];
-  let k = 0;
-  while (k < xs.length) {
-    if (xs[k]!.kind === " ") {
-      out.push(xs[k]!);
-      k++;
-      continue;
+  let removed: Op[] = [];
+  let added: Op[] = [];
+  const flush = () => {
+    out.push(...removed, ...added);
+    removed = [];
+    added = [];
+  };
+  for (const change of changes) {
+    if (change.removed) removed.push(...change.value.map((line): Op => ({ kind: "-", line })));
+    else if (change.added) added.push(...change.value.map((line): Op => ({ kind: "+", line })));
+    else {
+      flush();
+      out.push(...change.value.map((line): Op => ({ kind: " ", line })));
     }
-    const run: Op[] = [];
-    while (k < xs.length && xs[k]!.kind !== " ") run.push(xs[k++]!);
-    out.push(...run.filter((o) => o.kind === "-"), ...run.filter((o) => o.kind === "+"));
   }
+  flush();
   return out;
 }
 
@@ -88,12 +62,15 @@ export function lineDiff(before: string, after: string, opts: DiffOptions = {}):
   const context = opts.context ?? 2;
   const maxLines = opts.maxLines ?? 80;
   const maxInput = opts.maxInput ?? 3000;
+  const maxEdits = opts.maxEdits ?? 500;
   const a = lines(before);
   const b = lines(after);
   if (a.length > maxInput || b.length > maxInput) {
     return `(not diffed: ${a.length} → ${b.length} lines, larger than ${maxInput})`;
   }
-  const all = ops(a, b);
+  const all = ops(a, b, maxEdits);
+  if (!all)
+    return `(not diffed: ${a.length} → ${b.length} lines, more than ${maxEdits} lines differ)`;
   // Mark the lines to show: every change plus `context` lines either side.
   const show = new Array<boolean>(all.length).fill(false);
   all.forEach((o, k) => {

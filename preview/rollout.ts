@@ -6,25 +6,29 @@
  */
 import { INTENT_TYPE } from "../model/intent";
 import type { Intent, RolloutIntent } from "../model/intent";
-import type { PreviewStep } from "./report";
+import { nameOf, typeOf } from "./resources";
+import type { EventLog, PreviewStep } from "./types";
 
-const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
-const typeOf = (s: PreviewStep) =>
-  s.newState?.type ?? s.oldState?.type ?? (s.urn.split("::")[2] ?? "").split("$").pop() ?? "";
-
-function rollouts(steps: readonly PreviewStep[]): RolloutIntent[] {
-  return steps
-    .filter((s) => typeOf(s) === INTENT_TYPE && s.op !== "delete")
-    .map((s) => {
-      const state = s.newState ?? s.oldState;
-      return (state?.outputs?.intent ?? state?.inputs?.intent) as Intent | undefined;
-    })
-    .filter((i): i is RolloutIntent => i?.kind === "rollout")
-    .sort((a, b) => a.name.localeCompare(b.name));
+/**
+ * The rollout plans of the new side: from the event log (every resource, unchanged ones included)
+ * and from the digest's changed intent records; one per record, deleted ones left out.
+ */
+function rollouts(steps: readonly PreviewStep[], log: EventLog): RolloutIntent[] {
+  const byUrn = new Map<string, RolloutIntent>();
+  for (const e of log.events)
+    if (e.resource?.rollout) byUrn.set(e.resource.urn, e.resource.rollout);
+  for (const s of steps) {
+    if (typeOf(s) !== INTENT_TYPE) continue;
+    const intent = (s.newState?.outputs?.intent ?? s.newState?.inputs?.intent) as
+      Intent | undefined;
+    if (s.op === "delete") byUrn.delete(s.urn);
+    else if (intent?.kind === "rollout") byUrn.set(s.urn, intent);
+  }
+  return [...byUrn.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Markdown lines of the section (empty when no rollout stage changes). */
-export function rolloutSection(steps: readonly PreviewStep[]): string[] {
+export function rolloutSection(steps: readonly PreviewStep[], log: EventLog): string[] {
   const changed = new Set(
     steps.filter((s) => !["same", "read", "refresh"].includes(s.op)).map((s) => nameOf(s.urn)),
   );
@@ -33,7 +37,7 @@ export function rolloutSection(steps: readonly PreviewStep[]): string[] {
       ? stage.resources.some((r) => changed.has(r))
       : [...changed].some((r) => stage.members.some((m) => r === m || r.startsWith(`${m}-`)));
   const out: string[] = [];
-  for (const r of rollouts(steps)) {
+  for (const r of rollouts(steps, log)) {
     const phases = r.phases
       .map((p) => ({ name: p.name, stages: p.stages.filter(touches) }))
       .filter((p) => p.stages.length > 0);

@@ -2,14 +2,21 @@
  * Post-apply reachability probes, planned from the model: after the lab converges, machines inside
  * each zone try TCP connections and the results must match the declared flows. Pure.
  *
- * From a vantage machine in zone A (an SSH-managed Linux machine that is not a router), towards
- * each other zone B:
+ * From a vantage machine in zone A (an SSH-managed Linux machine that is not a router, whose
+ * primary interface — the one its default route leaves by — is in A; machines with one zone are
+ * preferred), towards each other zone B that the vantage has no address in itself:
  *   - the SSH port of one machine in B: reachable if a flow A → B covers it, otherwise dropped
  *     (this is the "DMZ cannot reach the hypervisors' management" check);
  *   - the router's SSH port on its management-zone address: dropped unless A is that zone;
  *   - every TCP port of each declared flow A → B, on a machine in B that listens there according
  *     to the model (its sshd, or a service it runs): reachable.
  * From each router: every published port's target answers (something listens behind the DNAT).
+ *
+ * A machine with addresses in two zones (a NAS on two VLANs, a VM with a NIC in each of two zones)
+ * is the vantage of at most its primary zone: its connections to a zone it sits in go straight over
+ * that link, not through the router, so they would prove nothing about the flows. For the same
+ * reason such a machine is not a target for probes from a zone it also sits in. So every machine
+ * has at most one plan, and one probe script (one `<machine>-probes` command).
  *
  * "Reachable" means the connection was accepted or refused by the target (the packet got through
  * the router); "dropped" means no answer within the timeout (or an ICMP unreachable); "answers"
@@ -76,15 +83,20 @@ export function planProbes(lab: Lab): ProbePlan[] {
   const zones = lab.zones.filter((z) => z.trust !== "wan").map((z) => z.name);
   const members = (zone: string) =>
     lab.machines.filter((m) => !routerNames.has(m.name) && addressIn(m, zone) !== undefined);
+  const zoneCount = (m: Machine) => new Set(m.interfaces.map((i) => i.zone)).size;
   const plans: ProbePlan[] = [];
 
   for (const a of zones) {
-    const vantage = members(a).find(isLinux);
+    const vantage = members(a)
+      .filter((m) => isLinux(m) && m.interfaces[0]?.zone === a)
+      .sort((x, y) => zoneCount(x) - zoneCount(y))[0];
     if (!vantage) continue;
+    // Machines in B reached through the router from A: not also in A.
+    const through = (b: string) => members(b).filter((m) => addressIn(m, a) === undefined);
     const probes: Probe[] = [];
-    for (const b of zones.filter((z) => z !== a)) {
+    for (const b of zones.filter((z) => z !== a && addressIn(vantage, z) === undefined)) {
       const flows = lab.flows.filter((f) => f.from === a && f.to === b);
-      const sshTarget = members(b).find(isLinux);
+      const sshTarget = through(b).find(isLinux);
       if (sshTarget) {
         const address = addressIn(sshTarget, b)!;
         const port = sshTarget.ssh!.port;
@@ -99,7 +111,7 @@ export function planProbes(lab: Lab): ProbePlan[] {
       for (const f of flows) {
         for (const port of tcpPorts(f)) {
           // A machine in B, inside the flow's destination, that listens on the port.
-          const target = members(b).find((m) => {
+          const target = through(b).find((m) => {
             const addr = addressIn(m, b)!;
             const ok = f.toAddresses.length === 0 || f.toAddresses.includes(addr);
             return (
@@ -120,7 +132,7 @@ export function planProbes(lab: Lab): ProbePlan[] {
       }
     }
     for (const r of lab.routers) {
-      if (r.managementZone === a || !r.machine.ssh) continue;
+      if (addressIn(vantage, r.managementZone) !== undefined || !r.machine.ssh) continue;
       const address = addressIn(r.machine, r.managementZone);
       if (!address) continue;
       probes.push({

@@ -1,13 +1,14 @@
 /**
  * Captures the preview-report fixtures from real runs of the lab stack (`make lab` first):
- *   ts-node scripts/capture-preview-fixtures.ts
+ *   ts-node scripts/capture-preview-fixtures.ts [scenario...]
  * For each scenario it patches Pulumi.lab.yaml (or changes a host by hand), runs `pulumi preview
  * --policy-pack policies --json --event-log …` (with --refresh for drift), restores the config (or
  * repairs the host with `pulumi up --refresh`), and writes tests/fixtures/preview/<scenario>/:
  *   preview.json   the engine's --json digest, as printed; with --refresh, without the refresh
  *                  steps' old and new states (see slimRefreshSteps)
- *   events.jsonl   the event log reduced to the events the report reads (policy results and
- *                  non-debug diagnostics)
+ *   events.jsonl   the event log reduced to what the report reads (see slimEvents): policy
+ *                  results and summaries, non-debug diagnostics, each step's resource and parent,
+ *                  the engine's summary and final event
  *   exit-code      the preview's exit code
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -54,6 +55,10 @@ export const SCENARIOS: Record<string, Scenario> = {
       { delete: "homelab:hypervisors.hv2" },
     ],
   },
+  rejected: {
+    what: "an inventory the model rejects (a CIDR that is not one): the program fails before any policy runs",
+    patch: [{ set: "homelab:zones.internal.cidr", value: "10.20.0.0/33" }],
+  },
   drift: {
     what: "hand edits on the hosts, seen by preview --refresh: password SSH on app1, an extra accept rule on gw1",
     patch: [],
@@ -75,6 +80,67 @@ export function slimRefreshSteps(digest: string): string {
     delete step.newState;
   }
   return `${JSON.stringify(doc, null, 4)}\n`;
+}
+
+/** Events the report reads whole (preview/input.ts). */
+const KEPT = [
+  "policyEvent",
+  "policyLoadEvent",
+  "policyAnalyzeSummaryEvent",
+  "policyAnalyzeStackSummaryEvent",
+  "summaryEvent",
+  "cancelEvent",
+];
+
+/**
+ * The event log reduced to what the preview report reads, in order, sequence numbers untouched:
+ * the events in KEPT, non-debug diagnostics, and of each resourcePreEvent only the resource, its
+ * type, its parent and a rollout intent record's plan (the full event carries every resource's
+ * inputs and outputs: megabytes, the dynamic provider's source included). Everything else (prelude with the config, stdout, progress,
+ * outputs events) is dropped.
+ */
+export function slimEvents(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as Record<string, unknown> & { sequence: number; timestamp: number };
+    const stamp = { sequence: e.sequence, timestamp: e.timestamp };
+    const kept = KEPT.find((k) => k in e);
+    const diag = e.diagnosticEvent as { severity?: string } | undefined;
+    const pre = e.resourcePreEvent as
+      { metadata: Record<string, unknown>; planning?: boolean } | undefined;
+    if (kept) out.push(JSON.stringify({ ...stamp, [kept]: e[kept] }));
+    else if (diag && diag.severity !== "debug")
+      out.push(JSON.stringify({ ...stamp, diagnosticEvent: diag }));
+    else if (pre) {
+      const m = pre.metadata;
+      // Kept of a state: its parent, and a rollout intent record's plan (preview/rollout.ts).
+      const parent = (s: unknown) => {
+        if (!s || typeof s !== "object") return undefined;
+        const st = s as { parent?: unknown; inputs?: { intent?: { kind?: unknown } } };
+        const rollout = st.inputs?.intent?.kind === "rollout" ? st.inputs.intent : undefined;
+        return "parent" in st
+          ? { parent: st.parent, ...(rollout ? { inputs: { intent: rollout } } : {}) }
+          : undefined;
+      };
+      out.push(
+        JSON.stringify({
+          ...stamp,
+          resourcePreEvent: {
+            metadata: {
+              op: m.op,
+              urn: m.urn,
+              type: m.type,
+              old: parent(m.old),
+              new: parent(m.new),
+            },
+            ...(pre.planning ? { planning: true } : {}),
+          },
+        }),
+      );
+    }
+  }
+  return out;
 }
 
 function capture(name: string, scenario: Scenario): void {
@@ -106,12 +172,7 @@ function capture(name: string, scenario: Scenario): void {
     );
     writeFileSync(path.join(dir, "preview.json"), slimRefreshSteps(r.stdout));
     writeFileSync(path.join(dir, "exit-code"), `${r.status}\n`);
-    const kept = readFileSync(log, "utf8")
-      .split("\n")
-      .filter(
-        (l) =>
-          /"policyEvent"/.test(l) || (/"diagnosticEvent"/.test(l) && !/"severity":"debug"/.test(l)),
-      );
+    const kept = slimEvents(readFileSync(log, "utf8").split("\n"));
     writeFileSync(path.join(dir, "events.jsonl"), kept.length ? `${kept.join("\n")}\n` : "");
   } finally {
     restore();
@@ -133,5 +194,13 @@ function capture(name: string, scenario: Scenario): void {
 }
 
 if (require.main === module) {
-  for (const [name, s] of Object.entries(SCENARIOS)) capture(name, s);
+  // Optionally only some scenarios: capture-preview-fixtures.ts rejected drift
+  const only = process.argv.slice(2);
+  const unknown = only.filter((n) => !(n in SCENARIOS));
+  if (unknown.length)
+    throw new Error(
+      `unknown scenario ${unknown.join(", ")} (known: ${Object.keys(SCENARIOS).join(", ")})`,
+    );
+  for (const [name, s] of Object.entries(SCENARIOS))
+    if (only.length === 0 || only.includes(name)) capture(name, s);
 }

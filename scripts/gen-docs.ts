@@ -1,8 +1,14 @@
 /**
- * `make docs`: docs/lab/<stack>.md (tables + Mermaid) and docs/lab/<stack>.svg (Graphviz) for every
- * user's Pulumi.<stack>.yaml, from the validated model. Deterministic; a test fails when stale.
+ * `make docs`: for every user's Pulumi.<stack>.yaml, from the validated model,
+ *   docs/lab/<stack>.md   tables and the Mermaid diagram
+ *   docs/lab/<stack>.dot  the Graphviz source of the diagram
+ *   docs/lab/<stack>.svg  that source drawn by Graphviz (Debian's `dot`), stamped with the
+ *                         source's SHA-256 so a test can tell it is current without comparing
+ *                         bytes that differ between Graphviz versions.
+ * Deterministic; a test fails when any of them is stale.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -27,21 +33,38 @@ export function documentedStacks(): string[] {
     .sort();
 }
 
-export function renderStackDocs(stack: string): { markdown: string; svg: string } {
+export function renderStackDocs(stack: string): { markdown: string; dot: string } {
   const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
     config: Record<string, unknown>;
   };
   const lab = loadInventoryOrThrow(doc.config);
-  const svg = execFileSync("dot", ["-Tsvg"], { input: renderDot(lab), encoding: "utf8" });
-  return { markdown: renderLabDoc(lab, stack, `${stack}.svg`), svg };
+  return {
+    markdown: renderLabDoc(lab, stack, `${stack}.svg`, `${stack}.dot`),
+    dot: renderDot(lab),
+  };
+}
+
+/** The comment an SVG carries to say which DOT source it was drawn from. */
+export function svgStamp(dot: string): string {
+  return `<!-- homelab-docs: drawn from DOT source sha256 ${createHash("sha256").update(dot).digest("hex")} -->`;
+}
+
+/** The DOT source drawn by the local Graphviz, stamped after the XML declaration. */
+export function drawSvg(dot: string): string {
+  const svg = execFileSync("dot", ["-Tsvg"], { input: dot, encoding: "utf8" });
+  const [first, ...rest] = svg.split("\n");
+  return first!.startsWith("<?xml")
+    ? [first, svgStamp(dot), ...rest].join("\n")
+    : `${svgStamp(dot)}\n${svg}`;
 }
 
 if (require.main === module) {
   mkdirSync(path.join(root, "docs", "lab"), { recursive: true });
   for (const stack of documentedStacks()) {
-    const { markdown, svg } = renderStackDocs(stack);
+    const { markdown, dot } = renderStackDocs(stack);
     writeFileSync(path.join(root, "docs", "lab", `${stack}.md`), markdown);
-    writeFileSync(path.join(root, "docs", "lab", `${stack}.svg`), svg);
-    console.log(`wrote docs/lab/${stack}.md and docs/lab/${stack}.svg`);
+    writeFileSync(path.join(root, "docs", "lab", `${stack}.dot`), dot);
+    writeFileSync(path.join(root, "docs", "lab", `${stack}.svg`), drawSvg(dot));
+    console.log(`wrote docs/lab/${stack}.md, .dot and .svg`);
   }
 }

@@ -9,8 +9,9 @@ root="$(dirname "$here")"
 
 # Debian packages: the real validators the renderer tests run on generated files
 # (nft -c, dnsmasq --test, nix-instantiate --parse, xmllint, sshd -t, ssh-keygen).
-# graphviz renders the topology diagrams of `make docs`.
-DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client graphviz)
+# graphviz renders the topology diagrams of `make docs`; shellcheck checks the workflows' `run:`
+# scripts for actionlint (scripts/actionlint.sh).
+DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client graphviz shellcheck)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

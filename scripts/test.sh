@@ -39,6 +39,7 @@ suite() {
 check typecheck npm run -s typecheck
 check lint npm run -s lint
 check format npx prettier --check --log-level warn .
+check actionlint scripts/actionlint.sh
 suite unit npx mocha --reporter ./tests/support/summary-reporter.ts
 # End to end: the real engine against the simulated lab (needs root: namespaces, mounts).
 check toolchain toolchain/build.sh

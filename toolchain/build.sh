@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Pulumi toolchain this project runs on from Go modules (no get.pulumi.com, no GitHub
-# release downloads) into a cache outside git, installs the command provider into PULUMI_HOME and
+# release downloads) into a cache outside git, installs the resource providers into PULUMI_HOME and
 # prints, as its last line on stdout, `PATH_PREPEND=<bin dir>`. Everything else goes to stderr.
 #
 #   toolchain/build.sh            build what is missing or stale (a fast no-op, and offline, when nothing changed)
@@ -15,11 +15,13 @@
 #   bin/pulumi-language-nodejs         this project's Node.js language host, built from toolchain/langhost (the
 #                                      upstream host's module is not served by the Go proxy; see langhost/main.go).
 #   bin/pulumi-resource-pulumi-nodejs  the dynamic-provider launcher script shipped in the @pulumi/pulumi npm package.
-#   plugins/pulumi-resource-command    the command provider from toolchain/command (./cmd/pulumi-resource-command),
-#                                      then `pulumi plugin install resource command $PULUMI_COMMAND_VERSION --file`
-#                                      into PULUMI_HOME. Kept OFF the PATH on purpose: the engine prefers any
-#                                      pulumi-resource-* on $PATH over its plugin cache, ignores its version and warns
-#                                      "using pulumi-resource-command from $PATH" on every run.
+#   plugins/pulumi-resource-<name>     this project's own providers, STAND-INS for upstream plugins the Go proxy does
+#                                      not serve: command (toolchain/command) and random (toolchain/random), both on
+#                                      toolchain/kit; each installed with `pulumi plugin install resource <name>
+#                                      <version>+homelab.standin --file` into PULUMI_HOME, unless the real plugin of the
+#                                      version the npm SDK requests is installed there. Kept OFF the PATH on purpose:
+#                                      the engine prefers any pulumi-resource-* on $PATH over its plugin cache, ignores
+#                                      its version and warns "using pulumi-resource-<name> from $PATH" on every run.
 # The language host and the dynamic-provider script sit next to `pulumi`: the engine looks for its bundled
 # plugins there first (and warns when it has to take them from $PATH).
 #
@@ -40,7 +42,7 @@ mode=build
 case "${1:-}" in
   "") ;;
   --update) mode=update ;;
-  -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "toolchain/build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -57,7 +59,7 @@ SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 CLI_DIR="$here/cli"
 LH_DIR="$here/langhost"
-CMD_DIR="$here/command"
+KIT_DIR="$here/kit"
 
 say() { echo "toolchain: $*" >&2; }
 die() { echo "toolchain/build.sh: ERROR: $*" >&2; exit 1; }
@@ -141,7 +143,7 @@ go_build() {
 reports_pulumi_version() { local got; got="$("$@" 2>&1)"; [ "$got" = "v$PULUMI_VERSION" ] || { echo "reports '$got', expected v$PULUMI_VERSION"; return 1; }; }
 check_cli() { reports_pulumi_version "$1" version; }
 check_langhost() { reports_pulumi_version "$1" -version; }
-check_command() { [ -s "$1" ] && [ -x "$1" ]; }
+check_plugin() { [ -s "$1" ] && [ -x "$1" ] && "$1" --version >/dev/null; }
 
 # require_pin GOMOD MODULE VERSION: GOMOD requires MODULE at vVERSION, else explains how to fix the pin.
 require_pin() {
@@ -273,26 +275,49 @@ else
   echo "$PULUMI_VERSION" >"$shim.stamp"
 fi
 
-# 4. Command provider, built off PATH and installed into PULUMI_HOME's plugin cache.
-cmd_note=""
-if [ -f "$CMD_DIR/go.mod" ] && [ -d "$CMD_DIR/cmd/pulumi-resource-command" ]; then
-  cmd_bin="$PLUGINS/pulumi-resource-command"
-  go_build command "$CMD_DIR" "$cmd_bin" "$(inputs_hash "$CMD_DIR" "$PULUMI_COMMAND_VERSION")" check_command \
-    ./cmd/pulumi-resource-command
-  installed="$PULUMI_HOME/plugins/resource-command-v$PULUMI_COMMAND_VERSION/pulumi-resource-command"
-  if cmp -s "$installed" "$cmd_bin"; then
-    say "command plugin v$PULUMI_COMMAND_VERSION is installed in $PULUMI_HOME"
-  else
-    run_step install-command-plugin "$BIN/pulumi" plugin install resource command "$PULUMI_COMMAND_VERSION" \
-      --file "$cmd_bin" --reinstall
-    cmp -s "$installed" "$cmd_bin" ||
-      die "pulumi plugin install did not place the command plugin at $installed (log: $LOGS/install-command-plugin.log)"
+# 4. Resource providers, built off PATH and installed into PULUMI_HOME's plugin cache. Our own providers
+#    (toolchain/<name>, sharing toolchain/kit) are STAND-INS for upstream plugins that cannot be built here; each
+#    reports `<version the npm SDK requests>+homelab.standin` (`<binary> --version`). Semver precedence ignores
+#    build metadata, so the engine selects the stand-in for the SDK's request, while `pulumi plugin ls` and
+#    `pulumi about` show what it is. A stand-in is used only when the real plugin is absent: when PULUMI_HOME
+#    holds resource-<name>-v<version> that is not ours, the stand-in is not installed (and an installed one is
+#    removed, since the engine would prefer it among equal versions).
+plugin_notes=()
+# install_standin NAME REQUESTED_VERSION: builds toolchain/NAME and installs it as resource plugin NAME.
+install_standin() {
+  local name="$1" req="$2" dir="$here/$1"
+  local bin="$PLUGINS/pulumi-resource-$name"
+  if [ ! -f "$dir/go.mod" ] || [ ! -d "$dir/cmd/pulumi-resource-$name" ]; then
+    die "toolchain/$name (Go module with ./cmd/pulumi-resource-$name) is missing"
   fi
-  cmd_note=", command plugin v$PULUMI_COMMAND_VERSION in PULUMI_HOME=$PULUMI_HOME"
-else
-  say "SKIPPED the command provider: toolchain/command (Go module with ./cmd/pulumi-resource-command) does not exist yet"
-  cmd_note=" (command provider NOT installed: toolchain/command is missing)"
-fi
+  go_build "$name" "$dir" "$bin" "$(inputs_hash "$dir" "$req" "kit=$(inputs_hash "$KIT_DIR")")" check_plugin \
+    "./cmd/pulumi-resource-$name"
+  local ver; ver="$("$bin" --version)"
+  case "$ver" in
+    "$req" | "$req+"*) ;;
+    *) die "toolchain/$name reports version '$ver', but the npm SDK requests $name $req (scripts/env.sh); fix one of them" ;;
+  esac
+  local real="$PULUMI_HOME/plugins/resource-$name-v$req/pulumi-resource-$name"
+  if [ "$ver" != "$req" ] && [ -e "$real" ]; then
+    rm -rf "$PULUMI_HOME/plugins/resource-$name-v$ver" "$PULUMI_HOME/plugins/resource-$name-v$ver.lock"
+    say "$name: the real plugin v$req is installed in $PULUMI_HOME; the stand-in is not used"
+    plugin_notes+=("$name v$req (real)")
+    return
+  fi
+  local installed="$PULUMI_HOME/plugins/resource-$name-v$ver/pulumi-resource-$name"
+  if cmp -s "$installed" "$bin"; then
+    say "$name plugin v$ver is installed in $PULUMI_HOME"
+  else
+    run_step "install-$name-plugin" "$BIN/pulumi" plugin install resource "$name" "$ver" --file "$bin" --reinstall
+    cmp -s "$installed" "$bin" ||
+      die "pulumi plugin install did not place the $name plugin at $installed (log: $LOGS/install-$name-plugin.log)"
+  fi
+  plugin_notes+=("$name v$ver")
+}
+install_standin command "$PULUMI_COMMAND_VERSION"
+install_standin random "$PULUMI_RANDOM_VERSION"
+joined="$(printf '%s, ' "${plugin_notes[@]}")"
+cmd_note=", plugins in PULUMI_HOME=$PULUMI_HOME: ${joined%, }"
 
 say "ready: pulumi v$PULUMI_VERSION in $BIN$cmd_note"
 echo "PATH_PREPEND=$BIN"

@@ -1,7 +1,8 @@
 /**
  * Pulumi mock harness: runs a program (or any function creating resources) inside a mocked stack and
- * records every registration with its URN. Mocks overwrite duplicate URNs silently, so the URN list
- * is kept separately and duplicates are reported.
+ * records every registration with its URN. Mocks overwrite duplicate URNs silently, where the real
+ * engine refuses the whole program (`Duplicate resource URN`), so the URN list is kept separately and
+ * runMocked fails when any URN was registered twice: every mock test proves uniqueness.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -128,6 +129,11 @@ export async function runMocked(
     r.urn = urnOf.get(`${r.type}::${r.name}`);
     r.dependencies = depsOf.get(`${r.type}::${r.name}`);
   }
+  const dups = duplicateUrns(urns);
+  if (dups.length)
+    throw new Error(
+      `the program registered ${dups.length} resource URN(s) more than once; the real engine refuses it with "Duplicate resource URN": ${dups.join(", ")}`,
+    );
   return { resources, urns, outputs, error, stackTraceLimit };
 }
 

@@ -21,7 +21,10 @@ function homeConfig(patch: Parameters<typeof applyPatch>[1] = []) {
   };
 }
 
-describe("program (index.ts) under mocks", () => {
+describe("program (index.ts) under mocks", function () {
+  // Each test runs the whole program (twice here) under mocks: seconds on an idle machine, more on a
+  // loaded one. A wall-clock limit is not what these tests check (speed lives in bench/).
+  this.timeout(120_000);
   it("loads the home stack's inventory from the engine's config", async () => {
     const { outputs, error } = await runMocked(() => importFresh("index"), homeConfig());
     assert.equal(error, undefined);

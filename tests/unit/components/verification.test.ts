@@ -49,3 +49,72 @@ describe("component: Verification (post-apply probes)", () => {
     }
   });
 });
+
+describe("component: Verification with a machine in two zones", () => {
+  // A NAS on two VLANs of equal trust, the only machine in both: before the fix it was picked as the
+  // vantage of both zones, and the real engine refused `nas-probes.sh` twice (Duplicate resource URN).
+  const lab = homeLab([
+    {
+      set: "homelab:zones.media",
+      value: { trust: "internal", vlan: 50, cidr: "10.0.50.0/24", gateway: "10.0.50.1" },
+    },
+    {
+      set: "homelab:zones.cams",
+      value: { trust: "internal", vlan: 60, cidr: "10.0.60.0/24", gateway: "10.0.60.1" },
+    },
+    {
+      set: "homelab:routers.gw1.zones",
+      value: ["mgmt", "internal", "dmz", "hypervisors", "media", "cams"],
+    },
+    {
+      set: "homelab:hosts.nas",
+      value: {
+        os: "debian",
+        nics: [
+          { zone: "media", address: "10.0.50.5" },
+          { zone: "cams", address: "10.0.60.5" },
+        ],
+        ssh: {
+          hostKey:
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBeNVTuB3AO9BP9Elv8cGY6CftgN1ui7Wi59AV0CeoI3",
+        },
+      },
+    },
+  ]);
+
+  it("registers one probe command per vantage machine (unique URNs under the mocks, as the engine demands)", async () => {
+    const { resources } = await runMocked(async () => {
+      const { Verification } = await import("../../../components/verification");
+      new Verification("home-verify", { lab, privateKey: pulumi.secret("K"), after: [] });
+    });
+    const nas = children(resources).filter((c) => c.includes(" nas-probes"));
+    assert.deepEqual(nas.sort(), [
+      "command:remote:Command nas-probes",
+      "command:remote:CopyToRemote nas-probes.sh",
+    ]);
+  });
+
+  it("probes from the NAS's primary zone only, never towards its other zone (that link bypasses the router)", () => {
+    const plans = planProbes(lab).filter((p) => p.vantage === "nas");
+    assert.deepEqual(
+      plans.map((p) => p.zone),
+      ["media"],
+    );
+    assert.ok(plans[0]!.probes.length > 0);
+    assert.ok(plans[0]!.probes.every((p) => !p.address.startsWith("10.0.60.")));
+    assert.equal(new Set(planProbes(lab).map((p) => p.vantage)).size, planProbes(lab).length);
+  });
+});
+
+describe("mock harness: duplicate URNs", () => {
+  it("fails the run like the real engine does, naming the URN", async () => {
+    await assert.rejects(
+      runMocked(async () => {
+        const { Verification } = await import("../../../components/verification");
+        new Verification("twice", { lab: homeLab(), privateKey: pulumi.secret("K"), after: [] });
+        new Verification("twice", { lab: homeLab(), privateKey: pulumi.secret("K"), after: [] });
+      }),
+      /registered \d+ resource URN\(s\) more than once.*Duplicate resource URN.*homelab:verify:Probes::twice/,
+    );
+  });
+});

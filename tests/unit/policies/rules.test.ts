@@ -469,14 +469,25 @@ describe("policy messages never print undefined", function () {
       },
     );
     res = mutate(res, isIntent("gw1-router-intent"), (p) => {
-      (intentOf(p).flows as Intent[]).push({
-        from: "dmz",
-        to: "ghost",
-        ports: [{ protocol: "any" }],
-        toAddresses: [],
-      });
+      (intentOf(p).flows as Intent[]).push(
+        { from: "dmz", to: "ghost", ports: [{ protocol: "any" }], toAddresses: [] },
+        // A flow into the hypervisors without a description or addresses: zone-isolation fires.
+        { from: "dmz", to: "hypervisors", ports: [{ protocol: "any" }], toAddresses: [] },
+      );
     });
-    for (const l of lines(violations(res)))
-      assert.doesNotMatch(l, /undefined|\[object Object\]/, l);
+    // A connection whose address is unknown at preview sets an unknown password and no host key.
+    res = mutate(res, isCommand("gw1-sshd-apply"), (p) => {
+      conn(p).host = unknownStringValue;
+      conn(p).password = unknownStringValue;
+      delete conn(p).hostKey;
+    });
+    const found = lines(violations(res));
+    // The check below means something only if the mutations produced violations to read.
+    assert.deepEqual([...new Set(found.map((l) => l.split("/")[0]))].sort(), [
+      "ssh-no-password-auth",
+      "zone-isolation",
+    ]);
+    assert.equal(found.length, 3, found.join("\n"));
+    for (const l of found) assert.doesNotMatch(l, /undefined|\[object Object\]/, l);
   });
 });

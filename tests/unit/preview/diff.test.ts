@@ -69,4 +69,25 @@ describe("preview: line diff", () => {
       "(not diffed: 5 → 6 lines, larger than 5)",
     );
   });
+
+  it("summarises a rewrite with more changed lines than maxEdits instead of computing it", () => {
+    const before = file(50);
+    const after = before.map((l) => `${l}!`);
+    assert.equal(
+      lineDiff(before.join("\n"), after.join("\n"), { maxEdits: 99 }),
+      "(not diffed: 50 → 50 lines, more than 99 lines differ)",
+    );
+    // 100 edits exactly: diffed.
+    assert.match(
+      lineDiff(before.join("\n"), after.join("\n"), { maxEdits: 100 }),
+      /^@@ -1,50 \+1,50 @@\n-line 1\n/,
+    );
+  });
+
+  it("keeps the common lines between scattered edits, as a minimal diff does", () => {
+    assert.equal(
+      lineDiff("a\nb\nc\nd\ne\n", "a\nB\nc\nD\ne\n", { context: 0 }),
+      ["@@ -2,1 +2,1 @@", "-b", "+B", "@@ -4,1 +4,1 @@", "-d", "+D"].join("\n"),
+    );
+  });
 });

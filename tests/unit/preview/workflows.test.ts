@@ -38,7 +38,7 @@ describe("GitHub workflows", () => {
     assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
     assert.match(
       runs(job),
-      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json 2> preview\.stderr/,
+      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json 2> preview\.stderr/,
     );
     assert.equal(job.env.PULUMI_DEBUG_COMMANDS, "true");
   });
@@ -75,7 +75,7 @@ describe("GitHub workflows", () => {
     assert.equal(job.environment, "homelab");
     assert.match(
       runs(job),
-      /pulumi up --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies --yes --non-interactive/,
+      /pulumi up --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --yes --non-interactive/,
     );
   });
 
@@ -86,7 +86,7 @@ describe("GitHub workflows", () => {
     assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
     assert.match(
       runs(job),
-      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json/,
+      /pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json/,
     );
     assert.match(runs(job), /cat report\.md >> "\$GITHUB_STEP_SUMMARY"/);
     assert.match(runs(job), /s\.op !== "same" && s\.op !== "refresh"/);

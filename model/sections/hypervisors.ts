@@ -1,0 +1,188 @@
+/** `homelab:hypervisors`: KVM hosts, the guest-zone bridges on their trunk, and their `vms`. */
+import { createHash } from "node:crypto";
+import { byName, Context } from "../context";
+import { descriptionField, ifname, ipv4, name } from "../formats";
+import type { Bridge, Hypervisor, Machine, Vm } from "../lab";
+import { show } from "../messages";
+import type { Resolver } from "../resolver";
+import { bool, Infer, int, list, map, object, oneOf, opt, req, str } from "../schema";
+import { checkMachineSpec, machineFields, machineFromSpec, nicSchema } from "./machines";
+import { hostSshSchema } from "./ssh";
+
+const vmSchema = object("A virtual machine on this hypervisor.", {
+  ...machineFields,
+  nics: req(
+    list(nicSchema, {
+      description: "NICs; each is attached to the hypervisor's bridge for its zone.",
+      minItems: 1,
+    }),
+  ),
+  vcpus: req(int({ description: "Virtual CPUs.", min: 1, max: 256 })),
+  memoryMiB: req(int({ description: "Memory in MiB.", min: 128, max: 4194304 })),
+  diskGiB: req(int({ description: "Root disk size in GiB.", min: 1, max: 65536 })),
+  image: req(
+    str({
+      description:
+        "Base image the root disk is cloned from: a path on the hypervisor (e.g. /var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2).",
+      format: "an absolute path on the hypervisor (letters, digits, '.', '_', '-', '/')",
+      check: (v) => (/^\/[A-Za-z0-9._/-]+$/.test(v) ? undefined : "is not such an absolute path"),
+    }),
+  ),
+  autostart: opt(bool({ description: "Start with the hypervisor." }), true),
+});
+export type VmSpec = Infer<typeof vmSchema>;
+
+export const PLATFORMS = ["libvirt", "proxmox"] as const;
+
+const bridgeSchema = object("A bridge for a guest zone.", {
+  zone: req(name("Guest zone.")),
+  address: opt(
+    ipv4(
+      "An address for the hypervisor on this bridge. Normally absent: the policy zone-isolation blocks it.",
+    ),
+    undefined,
+    "none (the hypervisor is not reachable from the guest zone)",
+  ),
+});
+export type BridgeSpec = Infer<typeof bridgeSchema>;
+
+const hypervisorSchema = object(
+  "A KVM hypervisor: bridges for guest zones, no address in them, nothing else running.",
+  {
+    description: opt(descriptionField()),
+    platform: opt(
+      oneOf(PLATFORMS, { description: "How VMs are defined: virsh or qm." }),
+      "libvirt",
+    ),
+    zone: req(name("Zone of the management address (usually the hypervisor zone).")),
+    address: req(ipv4("Management address, in `zone`.")),
+    trunk: req(ifname("Trunk NIC (e.g. enp3s0); guest zones are <trunk>.<vlan>.")),
+    bridges: opt(
+      list(bridgeSchema, { description: "Guest zones bridged on this hypervisor." }),
+      [],
+    ),
+    ssh: req(hostSshSchema),
+    vms: opt(map(vmSchema, { description: "VMs by name." }), undefined, "none"),
+  },
+);
+export type HypervisorSpec = Infer<typeof hypervisorSchema>;
+
+export const hypervisorsSchema = map(hypervisorSchema, { description: "Hypervisors by name." });
+
+export function bridgeName(zone: string, vlan: number): string {
+  const candidate = `br-${zone}`;
+  return candidate.length <= 15 ? candidate : `br-vlan${vlan}`;
+}
+
+export function tapName(vm: string, index: number): string {
+  const candidate = `vn-${vm}-${index}`;
+  if (candidate.length <= 15) return candidate;
+  return `vn-${createHash("sha256").update(vm).digest("hex").slice(0, 8)}-${index}`;
+}
+
+export function checkHypervisors(ctx: Context): void {
+  for (const [name, h] of byName(ctx.inv.hypervisors)) {
+    const path = `homelab:hypervisors.${name}`;
+    if (ctx.zoneRef(`${path}.zone`, h.zone)) {
+      ctx.claimAddress(`${path}.address`, h.zone, h.address, `hypervisor ${name}`);
+    }
+    const seen = new Set<string>();
+    h.bridges.forEach((b, i) => {
+      const bpath = `${path}.bridges[${i}]`;
+      if (!ctx.zoneRef(`${bpath}.zone`, b.zone)) return;
+      if (seen.has(b.zone)) {
+        ctx.add(
+          `${bpath}.zone`,
+          `${show(b.zone)} is bridged twice; expected each zone once. Remove the duplicate.`,
+        );
+        return;
+      }
+      seen.add(b.zone);
+      const vlan = ctx.inv.zones![b.zone]!.vlan;
+      if (vlan !== undefined && `${h.trunk}.${vlan}`.length > 15) {
+        ctx.add(
+          `${path}.trunk`,
+          `${show(h.trunk)} makes the VLAN interface ${h.trunk}.${vlan} longer than 15 characters; expected a shorter trunk name. Rename the NIC or use a shorter one.`,
+        );
+      }
+      if (vlan === undefined) {
+        ctx.add(
+          `${bpath}.zone`,
+          `${show(b.zone)} has no VLAN id; expected a zone with a vlan (a bridge hangs off <trunk>.<vlan>). Give the zone a VLAN id.`,
+        );
+      }
+      if (b.address) ctx.claimAddress(`${bpath}.address`, b.zone, b.address, `hypervisor ${name}`);
+    });
+    for (const [vm, spec] of byName(h.vms)) {
+      const ref = ctx.machines.get(vm);
+      if (ref?.kind === "vm" && ref.hypervisor === name) checkMachineSpec(ctx, ref, spec, h);
+    }
+  }
+}
+
+/** The resolved hypervisors, and their VMs as machines. */
+export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vms: Machine[] } {
+  const hypervisors: Hypervisor[] = [];
+  const vmMachines: Machine[] = [];
+  for (const [name, h] of byName(r.inv.hypervisors)) {
+    const bridges: Bridge[] = h.bridges
+      .map((b) => {
+        const vlan = r.zone(b.zone).vlan!;
+        return {
+          zone: b.zone,
+          vlan,
+          name: bridgeName(b.zone, vlan),
+          vlanInterface: `${h.trunk}.${vlan}`,
+          address: b.address,
+        };
+      })
+      .sort((a, b) => a.vlan - b.vlan);
+    const interfaces = [
+      r.iface(h.zone, h.address, h.trunk),
+      ...bridges
+        .filter((b) => b.address)
+        .map((b) => r.iface(b.zone, b.address!, b.name, undefined, false)),
+    ];
+    const machine: Machine = {
+      name,
+      kind: "hypervisor",
+      os: "debian",
+      description: h.description,
+      interfaces,
+      ssh: r.ssh(h.ssh, h.address),
+      services: r.servicesOf(name),
+    };
+    const vms: Vm[] = byName(h.vms).map(([vmName, spec]) => {
+      const m = machineFromSpec(r, vmName, "vm", spec, name);
+      vmMachines.push(m);
+      return {
+        name: vmName,
+        hypervisor: name,
+        machine: m,
+        vcpus: spec.vcpus,
+        memoryMiB: spec.memoryMiB,
+        diskGiB: spec.diskGiB,
+        image: spec.image,
+        autostart: spec.autostart,
+        nics: m.interfaces.map((i, idx) => ({
+          zone: i.zone,
+          address: i.address,
+          mac: i.mac!,
+          bridge: bridges.find((b) => b.zone === i.zone)!.name,
+          tap: tapName(vmName, idx),
+        })),
+      };
+    });
+    hypervisors.push({
+      name,
+      machine,
+      platform: h.platform,
+      zone: h.zone,
+      address: h.address,
+      trunk: h.trunk,
+      bridges,
+      vms,
+    });
+  }
+  return { hypervisors, vms: vmMachines };
+}

@@ -14,6 +14,8 @@ export interface RouterArgs {
   readonly router: RouterModel;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** Wait for these first (the router before it in a rollout wave). */
+  readonly after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -39,7 +41,7 @@ export class Router extends pulumi.ComponentResource {
       m.ssh!,
       args.privateKey,
       specs.map((s) => s.unit),
-      { parent: this },
+      { parent: this, dependsOn: args.after ?? [] },
     );
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(

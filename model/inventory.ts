@@ -14,6 +14,7 @@ import { RouterSpec, routersSchema } from "./sections/routers";
 import { servicesSchema, ServiceSpec } from "./sections/services";
 import { sshSchema, SshSpec } from "./sections/ssh";
 import { talosSchema, TalosSpec } from "./sections/talos";
+import { wavesSchema, WavesSpec } from "./sections/waves";
 import { zonesSchema, ZoneSpec } from "./sections/zones";
 
 export type { CloudflareSpec } from "./sections/cloudflare";
@@ -26,6 +27,7 @@ export type { KubernetesWorkloadSpec, ServicePort, ServiceSpec } from "./section
 export type { HostSshSpec, PermitRootLogin, SshdSettings, SshSpec } from "./sections/ssh";
 export { DEFAULT_SSHD } from "./sections/ssh";
 export type { TalosSpec } from "./sections/talos";
+export type { WavesSpec } from "./sections/waves";
 export type { Trust, ZoneSpec } from "./sections/zones";
 export { TRUST_LEVELS, TRUST_RANK } from "./sections/zones";
 
@@ -41,6 +43,7 @@ export interface Inventory {
   talos?: TalosSpec;
   services: Record<string, ServiceSpec>;
   cloudflare?: CloudflareSpec;
+  waves?: WavesSpec;
 }
 
 /** Every key of the `homelab:` namespace the model reads, with its schema. */
@@ -55,6 +58,7 @@ export const INVENTORY_KEYS = {
   talos: { required: false, schema: talosSchema as Schema<unknown> },
   services: { required: false, schema: servicesSchema as Schema<unknown> },
   cloudflare: { required: false, schema: cloudflareSchema as Schema<unknown> },
+  waves: { required: false, schema: wavesSchema as Schema<unknown> },
 } as const;
 
 /** Secret keys: declared, read by index.ts with requireSecret, never parsed into the model. */

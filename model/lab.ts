@@ -226,6 +226,13 @@ export interface DnsRecord {
   readonly address: string;
 }
 
+/** Machines that converge one at a time, in this order (homelab:waves). */
+export interface Wave {
+  readonly name: string;
+  readonly machines: readonly string[];
+  readonly description?: string;
+}
+
 export interface Lab {
   readonly domain: string;
   readonly adminUser: string;
@@ -250,4 +257,6 @@ export interface Lab {
     readonly publicAddress?: string;
     readonly tunnelConnector?: string;
   };
+  /** Rollout waves, by name. */
+  readonly waves: readonly Wave[];
 }

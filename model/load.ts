@@ -17,6 +17,7 @@ import { checkHosts, collectMachines, machineFromSpec } from "./sections/machine
 import { checkDhcpPools, checkRouters, resolveRouter, routerMachine } from "./sections/routers";
 import { checkServices, resolveServices } from "./sections/services";
 import { checkTalos, resolveTalos } from "./sections/talos";
+import { checkWaves, resolveWaves } from "./sections/waves";
 import { checkZones } from "./sections/zones";
 
 export { bridgeName, tapName } from "./sections/hypervisors";
@@ -111,6 +112,7 @@ function validate(ctx: Context): void {
   checkTalos(ctx);
   checkServices(ctx);
   checkCloudflare(ctx);
+  checkWaves(ctx);
   checkDhcpPools(ctx); // last: every static address is claimed by now
 }
 
@@ -148,5 +150,6 @@ function resolve(inv: Inventory): Lab {
     services,
     dnsRecords: dnsRecords(inv.domain, machines, talos, services),
     cloudflare: resolveCloudflare(inv.cloudflare),
+    waves: resolveWaves(inv.waves),
   };
 }

@@ -101,7 +101,10 @@ describe("component: TalosCluster and Workloads", () => {
       update: renderSecretsKeep(),
       logging: "stderr",
     });
-    assert.doesNotMatch(String(before.inputs.create), /v1\.1|1\.34|10\.0\.20|https:|talos-/);
+    assert.doesNotMatch(
+      String(before.inputs.create),
+      /v\d+\.\d+\.\d+|\b1\.34|10\.0\.20|:6443|talos-cp|talos-w/,
+    );
   });
 
   it("adopts an existing cluster's secrets (secret) instead of generating them", async () => {

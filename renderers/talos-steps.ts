@@ -122,7 +122,9 @@ function nodeHelpers(c: TalosCluster, node: TalosNode): string[] {
     ...talosconfigFile,
     'tc="--talosconfig $d/talosconfig -n $ip -e $ip"',
     `fail() { echo "homelab: Talos node $node ($ip): $*. The rollout stopped here: the nodes after it were not changed. Fix the node, then run pulumi up again; it continues from this node." >&2; exit 1; }`,
-    `deadline=$(( $(date +%s) + ${t} ))`,
+    // Each wait (the node answering, a reboot, the gate) gets the whole bound of its own.
+    `clock() { deadline=$(( $(date +%s) + ${t} )); }`,
+    "clock",
     // Polls a check until the deadline; the message is expanded when it fails (it may name $seen).
     `wait_for() { what=$1; shift; until "$@"; do [ "$(date +%s)" -lt "$deadline" ] || { eval "what=\\"$what\\""; fail "$what after ${t} s"; }; sleep ${POLL}; done; }`,
     "secure() { talosctl $tc version >/dev/null 2>&1; }",
@@ -133,6 +135,7 @@ function nodeHelpers(c: TalosCluster, node: TalosNode): string[] {
     'service_ok() { talosctl $tc service "$1" 2>/dev/null | awk \'$1=="STATE"{s=$2} $1=="HEALTH"{h=$2} END{exit !(s=="Running" && h=="OK")}\'; }',
     'etcd_member() { talosctl $tc etcd members 2>/dev/null | awk -v h="$node" \'NR>1 && $3==h && $6=="false"{f=1} END{exit !f}\'; }',
     "gate() {",
+    "  clock",
     "  wait_for 'is not back on $want over mTLS (it reports: ${seen:-no answer})' on_version",
     '  wait_for "kubelet is not healthy (talosctl service kubelet)" service_ok kubelet',
     ...(node.role === "controlplane"
@@ -191,11 +194,12 @@ export function renderApply(c: TalosCluster, node: TalosNode): string {
     "  fi",
     '  echo "homelab: Talos node $node ($ip): applying the machine config (--mode $mode)"',
     '  talosctl $tc apply-config --file "$d/machine.yaml" --mode "$mode" || fail "talosctl apply-config --mode $mode failed"',
-    '  if [ "$mode" = reboot ]; then wait_for "did not reboot into the new config" rebooted; fi',
+    '  if [ "$mode" = reboot ]; then clock; wait_for "did not reboot into the new config" rebooted; fi',
     "  gate",
     "else",
     '  echo "homelab: Talos node $node ($ip) is in maintenance mode: installing $want with its machine config"',
     '  talosctl apply-config --insecure -n "$ip" -e "$ip" --file "$d/machine.yaml" || fail "talosctl apply-config --insecure failed"',
+    "  clock",
     "  wait_for 'did not come up installed on $want (it reports: ${seen:-no answer})' on_version",
     '  echo "homelab: Talos node $node ($ip) is installed on $want"',
     "fi",

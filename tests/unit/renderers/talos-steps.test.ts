@@ -136,7 +136,12 @@ describe("renderer: Talos steps (by value)", () => {
         /wait_for 'is not back on \$want over mTLS \(it reports: \$\{seen:-no answer\}\)' on_version/,
       );
       assert.match(s, /service_ok kubelet/);
-      assert.match(s, /deadline=\$\(\( \$\(date \+%s\) \+ 600 \)\)/);
+      assert.match(s, /clock\(\) \{ deadline=\$\(\( \$\(date \+%s\) \+ 600 \)\); \}/);
+      assert.match(
+        s,
+        /gate\(\) \{\n {2}clock\n/,
+        "the gate gets its whole bound after the upgrade",
+      );
     }
     assert.match(cp, /service_ok etcd/);
     assert.match(cp, /etcd_member/);

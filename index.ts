@@ -24,6 +24,8 @@ export const machines = pulumi.all(home.ready);
 /** Secret. null when the lab has no Talos cluster. */
 export const kubeconfig = home.kubeconfig ?? null;
 export const databasePasswords = pulumi.all(home.databasePasswords);
+/** SSH host keys the program generated for new VMs (pinned; public), e.g. for a known_hosts file. */
+export const hostKeys = pulumi.all(home.hostKeys);
 /** Post-apply reachability checks from inside the zones (vantage machine → ok/FAIL lines). */
 export const verification = home.verification;
 export const inventory = {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { Lab, Machine } from "../model/lab";
 import { loadInventoryOrThrow } from "../model/load";
+import { readStackFile } from "../model/stack-file";
 import type { UnitSpec } from "../renderers/unit-script";
 import { guestNetworkUnit, routerNetworkUnit } from "../renderers/units/network";
 import { dnsUnit, firewallUnit } from "../renderers/units/router";
@@ -120,7 +121,7 @@ export function onHost(host: string, script: string): Ran {
 }
 
 function stackConfig(): Record<string, unknown> {
-  const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
+  const doc = readStackFile(STACK_FILE);
   return doc.config;
 }
 

@@ -12,8 +12,7 @@ import {
   UnitSpec,
   unitHash,
 } from "../renderers/unit-script";
-import type { SshTarget } from "../model/lab";
-import { sshConnection } from "./connection";
+import { SshEndpoint, sshConnection } from "./connection";
 import { LiveState } from "../providers/live-state";
 import { TOKENS } from "../model/tokens";
 
@@ -21,7 +20,7 @@ export interface ConfigUnitArgs {
   /** The rendered unit: files, validation, activation. */
   readonly spec: UnitSpec;
   /** The machine: reached key-only with its pinned host key, by the commands and the observer. */
-  readonly target: SshTarget;
+  readonly target: SshEndpoint;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
   /** Login user (root, or a user with passwordless sudo). */

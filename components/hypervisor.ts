@@ -5,6 +5,7 @@ import { hypervisorLayoutUnit } from "../renderers/units/hypervisor";
 import { hypervisorNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "../model/tokens";
@@ -33,11 +34,12 @@ export class Hypervisor extends pulumi.ComponentResource {
     super(TOKENS.hypervisor, name, {}, opts);
     const { lab, hypervisor: h } = args;
     const m = h.machine;
+    const target = sshEndpoint(m.ssh!);
     const specs = [sshdUnit(lab, m), hypervisorNetworkUnit(h), hypervisorLayoutUnit(h)];
     const vmUnits = h.vms.map((v) => `vm-${v.name}`);
     const ssh = waitForSsh(
       name,
-      m.ssh!,
+      target,
       args.privateKey,
       [...specs.map((s) => s.unit), ...vmUnits],
       {
@@ -51,7 +53,7 @@ export class Hypervisor extends pulumi.ComponentResource {
           `${name}-${spec.unit}`,
           {
             spec,
-            target: m.ssh!,
+            target,
             privateKey: args.privateKey,
             adminUser: lab.adminUser,
             after: [ssh],
@@ -66,7 +68,7 @@ export class Hypervisor extends pulumi.ComponentResource {
         {
           lab,
           vm,
-          hypervisor: m.ssh!,
+          hypervisor: target,
           privateKey: args.privateKey,
           after: [network, layout],
         },

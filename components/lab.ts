@@ -34,6 +34,8 @@ export class HomeLab extends pulumi.ComponentResource {
   public readonly ready: Record<string, pulumi.Output<string>>;
   public readonly kubeconfig?: pulumi.Output<string>;
   public readonly databasePasswords: Record<string, pulumi.Output<Record<string, string>>>;
+  /** SSH host keys generated for new VMs, by VM name (public halves; the private ones are secrets). */
+  public readonly hostKeys: Record<string, pulumi.Output<string>>;
   /** Post-apply reachability checks: vantage machine → results. */
   public readonly verification: pulumi.Output<Record<string, string[]>>;
 
@@ -82,6 +84,11 @@ export class HomeLab extends pulumi.ComponentResource {
         h.vms.map((v) => [v.name, { vm: v, res: hypervisors[i]!.vms[v.name]! }]),
       ),
     );
+    // Host keys the program generated for new VMs: every connection to such a guest pins it.
+    const hostKeys: Record<string, pulumi.Output<string>> = {};
+    for (const [vmName, v] of vmOf)
+      if (v.res.hostKey && !v.vm.machine.ssh?.hostKey) hostKeys[vmName] = v.res.hostKey;
+    this.hostKeys = hostKeys;
     const guests = [...lab.hypervisors.flatMap((h) => h.vms.map((v) => v.machine)), ...lab.hosts];
     for (const m of inWaveOrder(guests, (g) => g.name, lab)) {
       if (m.os === "talos") continue;
@@ -90,7 +97,7 @@ export class HomeLab extends pulumi.ComponentResource {
       if (m.os === "nixos") {
         const host = new NixosHost(
           m.name,
-          { lab, machine: m, vm: v?.vm, privateKey, after },
+          { lab, machine: m, vm: v?.vm, privateKey, hostKey: hostKeys[m.name], after },
           child,
         );
         this.ready[m.name] = host.ready;
@@ -99,7 +106,7 @@ export class HomeLab extends pulumi.ComponentResource {
       } else {
         const host = new LinuxHost(
           m.name,
-          { lab, machine: m, vm: v?.vm, privateKey, after },
+          { lab, machine: m, vm: v?.vm, privateKey, hostKey: hostKeys[m.name], after },
           child,
         );
         this.ready[m.name] = host.ready;
@@ -135,12 +142,12 @@ export class HomeLab extends pulumi.ComponentResource {
 
     this.verification = new Verification(
       `${name}-verify`,
-      { lab, privateKey, after: provisioned },
+      { lab, privateKey, hostKeys, after: provisioned },
       child,
     ).results;
 
     if (lab.cloudflare && lab.services.some((s) => s.exposure.kind !== "internal")) {
-      new PublicDns(`${name}-public`, { lab, privateKey, after: provisioned }, child);
+      new PublicDns(`${name}-public`, { lab, privateKey, hostKeys, after: provisioned }, child);
     }
 
     this.registerOutputs({});

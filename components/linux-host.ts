@@ -4,6 +4,7 @@ import { machineIntent } from "../renderers/intents";
 import { guestNetworkUnit } from "../renderers/units/network";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { SSH_BOOT, SSH_WAIT, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "../model/tokens";
@@ -17,6 +18,8 @@ export interface LinuxHostArgs {
   readonly vm?: Vm;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** The host key the program generated for this VM (when the inventory pins none). */
+  readonly hostKey?: pulumi.Input<string>;
   /** Wait for these first (e.g. the VM being defined and started). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
 }
@@ -31,7 +34,7 @@ export class LinuxHost extends pulumi.ComponentResource {
   constructor(name: string, args: LinuxHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(TOKENS.linuxHost, name, {}, opts);
     const { lab, machine } = args;
-    const target = machine.ssh!;
+    const target = sshEndpoint(machine.ssh!, args.hostKey);
     const units = [sshdUnit(lab, machine), guestNetworkUnit(machine)];
     const ssh = waitForSsh(
       name,
@@ -42,6 +45,7 @@ export class LinuxHost extends pulumi.ComponentResource {
         parent: this,
         dependsOn: args.after ?? [],
       },
+      args.vm ? SSH_BOOT : SSH_WAIT,
     );
     const applied = units.map(
       (spec) =>

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { machineIntent } from "../renderers/intents";
 import { nixosUnit } from "../renderers/units/nixos";
 import { ConfigUnit } from "./config-unit";
-import { sshConnection } from "./connection";
+import { SSH_BOOT, SSH_WAIT, sshConnection, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import type { LinuxHostArgs } from "./linux-host";
@@ -28,16 +28,21 @@ export class NixosHost extends pulumi.ComponentResource {
     super(TOKENS.nixosHost, name, {}, opts);
     const { lab, machine } = args;
     const spec = nixosUnit(lab, machine);
-    const ssh = waitForSsh(name, machine.ssh!, args.privateKey, [spec.unit], {
-      parent: this,
-      dependsOn: args.after ?? [],
-    });
-    const connection = sshConnection(machine.ssh!, args.privateKey);
+    const target = sshEndpoint(machine.ssh!, args.hostKey);
+    const ssh = waitForSsh(
+      name,
+      target,
+      args.privateKey,
+      [spec.unit],
+      { parent: this, dependsOn: args.after ?? [] },
+      args.vm ? SSH_BOOT : SSH_WAIT,
+    );
+    const connection = sshConnection(target, args.privateKey);
     const nixos = new ConfigUnit(
       `${name}-${spec.unit}`,
       {
         spec,
-        target: machine.ssh!,
+        target,
         privateKey: args.privateKey,
         adminUser: lab.adminUser,
         after: [ssh],

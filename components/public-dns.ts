@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { Lab } from "../model/lab";
 import { renderCloudflaredInstall } from "../renderers/cloudflared";
 import { exposureIntents } from "../renderers/intents";
-import { sshConnection } from "./connection";
+import { sshConnection, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { TOKENS } from "../model/tokens";
 
@@ -13,6 +13,8 @@ export interface PublicDnsArgs {
   readonly lab: Lab;
   /** The deploy key (secret), for installing cloudflared on the tunnel connector. */
   readonly privateKey: pulumi.Input<string>;
+  /** Host keys the program generated for VMs, by machine name. */
+  readonly hostKeys?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Wait for these first (the entry hosts being provisioned). */
   readonly after?: pulumi.Input<pulumi.Resource>[];
 }
@@ -74,7 +76,10 @@ export class PublicDns extends pulumi.ComponentResource {
       new command.remote.Command(
         `${name}-cloudflared`,
         {
-          connection: sshConnection(connector.ssh!, args.privateKey),
+          connection: sshConnection(
+            sshEndpoint(connector.ssh!, args.hostKeys?.[connector.name]),
+            args.privateKey,
+          ),
           create: renderCloudflaredInstall(lab.adminUser),
           stdin: pulumi.secret(token.token),
           logging: "stderr",

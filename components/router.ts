@@ -5,6 +5,7 @@ import { routerNetworkUnit } from "../renderers/units/network";
 import { dnsUnit, firewallUnit } from "../renderers/units/router";
 import { sshdUnit } from "../renderers/units/ssh";
 import { ConfigUnit } from "./config-unit";
+import { sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
 import { waitForSsh } from "./ssh-wait";
 import { TOKENS } from "../model/tokens";
@@ -30,6 +31,7 @@ export class Router extends pulumi.ComponentResource {
     super(TOKENS.router, name, {}, opts);
     const { lab, router } = args;
     const m = router.machine;
+    const target = sshEndpoint(m.ssh!);
     const specs = [
       sshdUnit(lab, m),
       routerNetworkUnit(lab, router),
@@ -38,7 +40,7 @@ export class Router extends pulumi.ComponentResource {
     ];
     const ssh = waitForSsh(
       name,
-      m.ssh!,
+      target,
       args.privateKey,
       specs.map((s) => s.unit),
       { parent: this, dependsOn: args.after ?? [] },
@@ -48,7 +50,7 @@ export class Router extends pulumi.ComponentResource {
         `${name}-${specs[i]!.unit}`,
         {
           spec: specs[i]!,
-          target: m.ssh!,
+          target,
           privateKey: args.privateKey,
           adminUser: lab.adminUser,
           after,

@@ -1,8 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { SshTarget } from "../model/lab";
 import { STAGE_ROOT } from "../renderers/unit-script";
-import { SSH_WAIT, sshConnection } from "./connection";
+import { SSH_BOOT, SSH_WAIT, SshEndpoint, sshConnection } from "./connection";
 
 /**
  * The first step on every SSH host: wait (bounded: SSH_WAIT dial attempts) until it answers with the
@@ -11,16 +10,17 @@ import { SSH_WAIT, sshConnection } from "./connection";
  */
 export function waitForSsh(
   name: string,
-  target: SshTarget,
+  target: SshEndpoint,
   privateKey: pulumi.Input<string>,
   units: readonly string[],
   opts: pulumi.CustomResourceOptions,
+  patience: typeof SSH_WAIT | typeof SSH_BOOT = SSH_WAIT,
 ): command.remote.Command {
   const dirs = [...units].sort().map((u) => `${STAGE_ROOT}/${u}`);
   return new command.remote.Command(
     `${name}-ssh`,
     {
-      connection: sshConnection(target, privateKey, SSH_WAIT),
+      connection: sshConnection(target, privateKey, patience),
       create: `set -eu; umask 077; mkdir -p ${dirs.join(" ")}; uname -n`,
       triggers: [dirs.join(",")],
     },

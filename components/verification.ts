@@ -4,13 +4,15 @@ import type { Lab } from "../model/lab";
 import { planProbes, probeCommand, renderProbeScript } from "../renderers/probes";
 import { sha256, STAGE_ROOT, unitHash } from "../renderers/unit-script";
 import { firewallUnit } from "../renderers/units/router";
-import { sshConnection } from "./connection";
+import { sshConnection, sshEndpoint } from "./connection";
 import { TOKENS } from "../model/tokens";
 
 export interface VerificationArgs {
   readonly lab: Lab;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** Host keys the program generated for VMs, by machine name. */
+  readonly hostKeys?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Everything that must have converged first (routers, hypervisors, hosts). */
   readonly after: pulumi.Input<pulumi.Resource>[];
 }
@@ -33,7 +35,10 @@ export class Verification extends pulumi.ComponentResource {
     const byName = new Map(lab.machines.map((m) => [m.name, m]));
     const commands = planProbes(lab).map((plan) => {
       const machine = byName.get(plan.vantage)!;
-      const connection = sshConnection(machine.ssh!, args.privateKey);
+      const connection = sshConnection(
+        sshEndpoint(machine.ssh!, args.hostKeys?.[machine.name]),
+        args.privateKey,
+      );
       const script = renderProbeScript(plan);
       // Staged, so a failure reads "running bash …/probes.sh: FAIL <check>" rather than the script.
       const staged = new command.remote.CopyToRemote(

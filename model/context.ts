@@ -1,16 +1,19 @@
 /**
- * The validation context every inventory section shares: the partly parsed inventory, the issue list,
- * the names that were present but invalid, and the registries of zone networks, machines, addresses
- * and MACs. Sections check their own part and follow references through this one object, so a
- * reference is reported the same way wherever it appears.
+ * The validation context every inventory section shares: the raw and the partly parsed inventory,
+ * the issue list, the namespaces references are followed through (zones, machines, services), and
+ * the claims sections register: addresses and address ranges (each in the zone it must belong to),
+ * ports on machines, internal DNS names. Sections check their own part; a reference, an address or a
+ * port is then judged the same way wherever it appears.
  */
 import type { Inventory } from "./inventory";
 import type { MachineKind } from "./lab";
 import { show } from "./messages";
-import { Cidr, cidrContains, isNetworkOrBroadcast, normalizeMac } from "./net";
+import { Names, rawKeys } from "./names";
+import { Cidr, cidrContains, ipToInt, isNetworkOrBroadcast, normalizeMac } from "./net";
 import type { Issues } from "./schema";
 import type { MachineSpec } from "./sections/machines";
 import type { ServiceSpec } from "./sections/services";
+import type { ZoneSpec } from "./sections/zones";
 
 /** The inventory as far as it parsed. */
 export type PartialInventory = { -readonly [K in keyof Inventory]?: Inventory[K] } & {
@@ -33,6 +36,22 @@ interface AddressClaim {
   readonly owner: string;
 }
 
+interface RangeClaim {
+  readonly start: string;
+  readonly end: string;
+  readonly path: string;
+  readonly zone: string;
+}
+
+/** What listens on a port of a machine: a service, or a daemon the lab itself runs there. */
+export interface PortClaim {
+  readonly owner: string;
+  readonly path: string;
+  /** `service`: declared under homelab:services; `daemon`: run by the lab (sshd, dnsmasq, Talos);
+   * `nixos`: a NixOS service the inventory configures (a declared service may describe it). */
+  readonly kind: "service" | "daemon" | "nixos";
+}
+
 /** Entries of a name-keyed map, sorted by name. */
 export function byName<T>(map: Readonly<Record<string, T>> | undefined): [string, T][] {
   return Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -40,16 +59,44 @@ export function byName<T>(map: Readonly<Record<string, T>> | undefined): [string
 
 export class Context {
   readonly zoneCidrs = new Map<string, Cidr>();
-  readonly machines = new Map<string, MachineRef>();
-  readonly droppedNames = new Set<string>();
+  readonly zones = new Names<ZoneSpec>("zone", "Add it under homelab:zones or use one of those.");
+  readonly machines = new Names<MachineRef>(
+    "machine",
+    "Declare it under homelab:routers, homelab:hypervisors (vms), or homelab:hosts, or fix the name.",
+  );
+  readonly services = new Names<ServiceSpec>(
+    "service",
+    "Declare it under homelab:services or fix the name.",
+  );
+  /** The Talos cluster's zone, once checkTalos could tell it. */
+  clusterZone?: string;
   private readonly addresses = new Map<string, AddressClaim>();
+  private readonly ranges: RangeClaim[] = [];
   private readonly macs = new Map<string, AddressClaim>();
+  private readonly ports = new Map<string, PortClaim>();
 
   constructor(
+    raw: Readonly<Record<string, unknown>>,
     readonly inv: PartialInventory,
     readonly issues: Issues,
   ) {
-    for (const d of issues.dropped) this.droppedNames.add(d.key);
+    const section = (key: string) => raw[`homelab:${key}`];
+    this.zones.declare(rawKeys(section("zones")));
+    for (const [name, z] of Object.entries(inv.zones ?? {})) this.zones.set(name, z);
+    this.services.declare(rawKeys(section("services")));
+    for (const [name, s] of Object.entries(inv.services ?? {})) this.services.set(name, s);
+    for (const key of ["routers", "hypervisors", "hosts"]) {
+      this.machines.declare(rawKeys(section(key)));
+    }
+    // VMs are declared inside their hypervisor: names of VMs of an unparsable hypervisor count too.
+    const hypervisors = section("hypervisors");
+    for (const h of rawKeys(hypervisors) ?? []) {
+      const entry = (hypervisors as Record<string, unknown>)[h];
+      const vms = rawKeys(entry);
+      this.machines.declare(
+        vms === undefined ? undefined : rawKeys((entry as Record<string, unknown> | null)?.vms),
+      );
+    }
   }
 
   add(path: string, message: string): void {
@@ -62,52 +109,17 @@ export class Context {
     return this.issues.dropped.some((d) => d.mapPath === mapPath);
   }
 
-  /** Every claimed static address, sorted by config path. */
-  claims(): AddressClaim[] {
-    return [...this.addresses.values()].sort((a, b) => a.path.localeCompare(b.path));
-  }
-
-  private zoneNames(): string {
-    const names = Object.keys(this.inv.zones ?? {}).sort();
-    return names.length ? names.join(", ") : "none";
-  }
-
-  /** Checks a zone reference; returns false (after reporting) when it is not declared. */
+  /** Checks a zone reference; returns false (after reporting it if it is certainly wrong). */
   zoneRef(path: string, zone: string): boolean {
-    if (!this.inv.zones) return false; // zones failed to parse: already reported
-    if (this.inv.zones[zone]) return true;
-    if (this.droppedNames.has(zone)) return false;
-    this.add(
-      path,
-      `${show(zone)} is not a declared zone; expected one of ${this.zoneNames()}. Add it under homelab:zones or use one of those.`,
-    );
-    return false;
+    return this.zones.ref(this.issues, path, zone) !== undefined;
   }
 
   machineRef(path: string, name: string, what = "machine"): MachineRef | undefined {
-    const m = this.machines.get(name);
-    if (m) return m;
-    if (!this.droppedNames.has(name)) {
-      const names = [...this.machines.keys()].sort();
-      this.add(
-        path,
-        `${show(name)} is not a declared ${what}; expected one of ${names.length ? names.join(", ") : "none"}. Declare it under homelab:routers, homelab:hypervisors (vms), or homelab:hosts, or fix the name.`,
-      );
-    }
-    return undefined;
+    return this.machines.ref(this.issues, path, name, what);
   }
 
   serviceRef(path: string, name: string): ServiceSpec | undefined {
-    const s = this.inv.services?.[name];
-    if (s) return s;
-    if (this.inv.services && !this.droppedNames.has(name)) {
-      const names = Object.keys(this.inv.services).sort();
-      this.add(
-        path,
-        `${show(name)} is not a declared service; expected one of ${names.length ? names.join(", ") : "none"}. Declare it under homelab:services or fix the name.`,
-      );
-    }
-    return undefined;
+    return this.services.ref(this.issues, path, name);
   }
 
   /** Registers a machine name; names are unique across routers, hypervisors, VMs and hosts. */
@@ -123,16 +135,20 @@ export class Context {
     this.machines.set(ref.name, ref);
   }
 
-  /** Registers a static address: inside its zone, not network/broadcast/gateway, not duplicated. */
+  /**
+   * The one claim every address-like field goes through: it must lie in its zone (when the zone's
+   * network is known), be a host address, not the zone's gateway (unless it is the gateway), and be
+   * unique. Claims are later checked against the address ranges (DHCP pools) too.
+   */
   claimAddress(
     path: string,
-    zone: string,
+    zone: string | undefined,
     address: string,
     owner: string,
     isGateway = false,
   ): void {
-    const cidr = this.zoneCidrs.get(zone);
-    if (cidr) {
+    const cidr = zone === undefined ? undefined : this.zoneCidrs.get(zone);
+    if (cidr && zone !== undefined) {
       if (!cidrContains(cidr, address)) {
         this.add(
           path,
@@ -167,6 +183,73 @@ export class Context {
     this.addresses.set(address, { address, path, owner });
   }
 
+  /**
+   * Claims an address range (a DHCP pool) in its zone: both ends inside the zone's network, in
+   * order, host addresses only, overlapping no other range. Every claimed address is checked against
+   * it at the end (checkRanges), so the range excludes gateways and static addresses too.
+   */
+  claimRange(path: string, zone: string, start: string, end: string): void {
+    const cidr = this.zoneCidrs.get(zone);
+    if (!cidr) return;
+    let ok = true;
+    for (const [field, address] of [
+      ["start", start],
+      ["end", end],
+    ] as const) {
+      if (!cidrContains(cidr, address)) {
+        this.add(
+          `${path}.${field}`,
+          `${show(address)} is outside zone ${zone} (${cidr.text}); expected an address in ${cidr.text}. Move the pool into the zone's network.`,
+        );
+        ok = false;
+      } else if (isNetworkOrBroadcast(cidr, address)) {
+        this.add(
+          `${path}.${field}`,
+          `${show(address)} is the network or broadcast address of ${cidr.text}; expected a pool of host addresses. ${field === "start" ? "Start the pool one address later" : "End the pool one address earlier"}.`,
+        );
+        ok = false;
+      }
+    }
+    if (ipToInt(start) > ipToInt(end)) {
+      this.add(
+        `${path}.end`,
+        `${show(end)} is before start ${start}; expected end >= start. Swap them.`,
+      );
+      return;
+    }
+    if (!ok) return;
+    const overlap = this.ranges.find(
+      (r) => ipToInt(r.start) <= ipToInt(end) && ipToInt(start) <= ipToInt(r.end),
+    );
+    if (overlap) {
+      this.add(
+        path,
+        `${start}-${end} overlaps the DHCP pool ${overlap.start}-${overlap.end} of ${overlap.path}; expected pools that share no address. Shrink one of them.`,
+      );
+      return;
+    }
+    this.ranges.push({ start, end, path, zone });
+  }
+
+  /** Static addresses must not lie in a range, or dnsmasq may hand them to another client. */
+  checkRanges(): void {
+    const claims = [...this.addresses.values()].sort((a, b) => a.path.localeCompare(b.path));
+    for (const r of this.ranges) {
+      const cidr = this.zoneCidrs.get(r.zone)!;
+      const lo = ipToInt(r.start);
+      const hi = ipToInt(r.end);
+      for (const claim of claims) {
+        const n = ipToInt(claim.address);
+        if (n >= lo && n <= hi && cidrContains(cidr, claim.address)) {
+          this.add(
+            claim.path,
+            `${show(claim.address)} lies in the DHCP pool ${r.start}-${r.end} of ${r.path}; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.`,
+          );
+        }
+      }
+    }
+  }
+
   claimMac(path: string, mac: string, owner: string): void {
     const key = normalizeMac(mac);
     const prior = this.macs.get(key);
@@ -180,9 +263,18 @@ export class Context {
     this.macs.set(key, { address: key, path, owner });
   }
 
-  /** The zone whose network holds the address, among zones with a valid network. */
-  zoneOf(address: string): string | undefined {
-    return [...this.zoneCidrs.entries()].find(([, c]) => cidrContains(c, address))?.[0];
+  /** Registers what listens on a machine's port; returns the earlier claim when there is one. */
+  claimPort(
+    machine: string,
+    protocol: string,
+    port: number,
+    claim: PortClaim,
+  ): PortClaim | undefined {
+    const key = `${machine} ${protocol}/${port}`;
+    const prior = this.ports.get(key);
+    // A service may describe a NixOS service (it then holds the port); a daemon's port stays its own.
+    if (!prior || (prior.kind === "nixos" && claim.kind === "service")) this.ports.set(key, claim);
+    return prior;
   }
 
   /** The zone a service is reached in, when it can be told from valid parts of the inventory. */
@@ -191,8 +283,8 @@ export class Context {
       const m = this.machines.get(s.runsOn.host);
       return m ? this.machineZone(m) : undefined;
     }
-    const k = s.runsOn.kubernetes;
-    if (k?.loadBalancerIP) return this.zoneOf(k.loadBalancerIP);
+    // A Kubernetes service is reached in the cluster's zone (its load-balancer address is claimed
+    // there), which is the zone of the control planes.
     const cp = this.inv.talos?.controlPlanes[0];
     const m = cp ? this.machines.get(cp) : undefined;
     return m ? this.machineZone(m) : undefined;
@@ -217,5 +309,10 @@ export class Context {
     if (m.kind === "hypervisor") return this.inv.hypervisors?.[m.name]?.zone;
     if (m.kind === "router") return this.inv.routers?.[m.name]?.managementZone;
     return undefined;
+  }
+
+  /** True when the zone is the wan zone (the internet side, which only routers face). */
+  isWan(zone: string): boolean {
+    return this.inv.zones?.[zone]?.trust === "wan";
   }
 }

@@ -11,7 +11,7 @@ import { TOKENS } from "./tokens";
 
 export const INTENT_TYPE = TOKENS.intent;
 /** Bump when a record's shape changes incompatibly; policies refuse records they do not understand. */
-export const INTENT_VERSION = 1;
+export const INTENT_VERSION = 2;
 
 export type TrustLevel = "wan" | "dmz" | "internal" | "hypervisor" | "management";
 
@@ -37,8 +37,14 @@ export interface SshIntent {
   readonly passwordAuthentication: boolean;
   readonly kbdInteractiveAuthentication: boolean;
   readonly permitRootLogin: "no" | "prohibit-password" | "yes";
-  /** The deployer pins this host's key (connection.hostKey). */
+  /** The deployer pins this host's key (connection.hostKey): from the inventory, or generated. */
   readonly hostKeyPinned: boolean;
+  /** Where each login setting is decided: `homelab:ssh.sshd` (global) or the host's ssh.sshd. */
+  readonly settingsFrom: {
+    readonly passwordAuthentication: string;
+    readonly kbdInteractiveAuthentication: string;
+    readonly permitRootLogin: string;
+  };
 }
 
 /** Any machine: router, hypervisor, VM or host. */
@@ -46,6 +52,8 @@ export interface MachineIntent {
   readonly kind: "machine";
   readonly name: string;
   readonly role: "router" | "hypervisor" | "vm" | "host";
+  /** Where the machine is declared, e.g. `homelab:hypervisors.atlas.vms.edge`. */
+  readonly path: string;
   readonly os: "debian" | "nixos" | "talos";
   /** Addresses the machine holds, per zone. Bridge addresses of a hypervisor are included. */
   readonly addresses: readonly {
@@ -126,11 +134,12 @@ export interface TalosIntent {
     readonly role: "controlplane" | "worker";
     readonly address: string;
   }[];
-  /** The cluster's APIs and where they are reachable (never published to the internet). */
+  /** The cluster's APIs: port, zone and the addresses they answer on (nodes, the VIP). */
   readonly apis: readonly {
-    readonly name: "talos" | "kubernetes";
+    readonly name: "talos" | "trustd" | "kubernetes";
     readonly port: number;
     readonly zone: string;
+    readonly addresses: readonly string[];
   }[];
 }
 
@@ -144,6 +153,8 @@ export interface ExposureIntent {
   readonly entryService: string;
   readonly entryAddresses: readonly string[];
   readonly entryZone?: string;
+  /** The machine running cloudflared, when internet traffic reaches the entry through the tunnel. */
+  readonly connector?: string;
   /** The public DNS record, if one is managed. */
   readonly record?: {
     readonly type: "A" | "CNAME";

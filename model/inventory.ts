@@ -46,17 +46,18 @@ export interface Inventory {
   waves?: WavesSpec;
 }
 
-/** Every key of the `homelab:` namespace the model reads, with its schema. */
+/** Every key of the `homelab:` namespace the model reads, with its schema; `empty` is the value of
+ * an optional collection that is absent or left empty. */
 export const INVENTORY_KEYS = {
   domain: { required: true, schema: domainSchema as Schema<unknown> },
   ssh: { required: true, schema: sshSchema as Schema<unknown> },
   zones: { required: true, schema: zonesSchema as Schema<unknown> },
-  flows: { required: false, schema: flowsSchema as Schema<unknown> },
+  flows: { required: false, schema: flowsSchema as Schema<unknown>, empty: [] },
   routers: { required: true, schema: routersSchema as Schema<unknown> },
-  hypervisors: { required: false, schema: hypervisorsSchema as Schema<unknown> },
-  hosts: { required: false, schema: hostsSchema as Schema<unknown> },
+  hypervisors: { required: false, schema: hypervisorsSchema as Schema<unknown>, empty: {} },
+  hosts: { required: false, schema: hostsSchema as Schema<unknown>, empty: {} },
   talos: { required: false, schema: talosSchema as Schema<unknown> },
-  services: { required: false, schema: servicesSchema as Schema<unknown> },
+  services: { required: false, schema: servicesSchema as Schema<unknown>, empty: {} },
   cloudflare: { required: false, schema: cloudflareSchema as Schema<unknown> },
   waves: { required: false, schema: wavesSchema as Schema<unknown> },
 } as const;

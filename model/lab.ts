@@ -56,10 +56,15 @@ export interface SshTarget {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  /** Pinned host public key (`ssh-ed25519 AAAA...`). */
-  readonly hostKey: string;
+  /**
+   * Pinned host public key (`ssh-ed25519 AAAA...`). Absent only for a Debian VM whose key the program
+   * generates (components/vm.ts), injects through cloud-init and pins itself.
+   */
+  readonly hostKey?: string;
   /** Effective sshd settings for this machine (global merged with per-host overrides). */
   readonly sshd: SshdSettings;
+  /** For each sshd setting, the config path it comes from (`homelab:ssh.sshd` or the host's). */
+  readonly sshdFrom: { readonly [K in keyof SshdSettings]: string };
 }
 
 export interface Machine {
@@ -149,6 +154,8 @@ export interface Vm {
   readonly diskGiB: number;
   readonly image: string;
   readonly autostart: boolean;
+  /** Removing the VM keeps its disk (the domain is still stopped and undefined). */
+  readonly keepDisk: boolean;
   readonly nics: readonly VmNic[];
 }
 
@@ -156,6 +163,8 @@ export interface Hypervisor {
   readonly name: string;
   readonly machine: Machine;
   readonly platform: "libvirt" | "proxmox";
+  /** libvirt domain type of its VMs: kvm, or qemu (emulated CPU) where KVM cannot run. */
+  readonly domainType: "kvm" | "qemu";
   readonly zone: string;
   readonly address: string;
   readonly trunk: string;

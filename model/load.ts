@@ -14,7 +14,7 @@ import { dnsRecords } from "./sections/dns";
 import { checkFlows, resolveFlows } from "./sections/flows";
 import { checkHypervisors, resolveHypervisors } from "./sections/hypervisors";
 import { checkHosts, collectMachines, machineFromSpec } from "./sections/machines";
-import { checkDhcpPools, checkRouters, resolveRouter, routerMachine } from "./sections/routers";
+import { checkRouters, resolveRouter, routerMachine } from "./sections/routers";
 import { checkServices, resolveServices } from "./sections/services";
 import { checkTalos, resolveTalos } from "./sections/talos";
 import { checkWaves, resolveWaves } from "./sections/waves";
@@ -49,12 +49,16 @@ export interface LoadResult {
 
 /**
  * Loads and validates an inventory. `raw` maps full config keys (`homelab:zones`) to plain values;
- * keys of other namespaces are ignored.
+ * keys of other namespaces are ignored. `written(path)`, when given, is the text a scalar was written
+ * as in the stack file, so that messages show values as the user wrote them.
  */
-export function loadInventory(raw: Readonly<Record<string, unknown>>): LoadResult {
-  const issues = new Issues();
+export function loadInventory(
+  raw: Readonly<Record<string, unknown>>,
+  written?: (path: string) => string | undefined,
+): LoadResult {
+  const issues = new Issues(written);
   const inv = parseInventory(raw, issues);
-  validate(new Context(inv, issues));
+  validate(new Context(raw, inv, issues));
   if (!issues.empty) return { issues: issues.list };
   return { lab: resolve(inv as Inventory), issues: [] };
 }
@@ -79,12 +83,16 @@ function parseInventory(raw: Readonly<Record<string, unknown>>, issues: Issues):
   for (const [key, def] of Object.entries(INVENTORY_KEYS)) {
     const fullKey = `${NAMESPACE}:${key}`;
     const value = raw[fullKey];
-    if (value === undefined || value === null) {
+    // A key left empty (`homelab:hosts:`) reaches the program as null, or as "" through the engine.
+    const empty = value === null || (value === "" && def.schema.doc.kind !== "string");
+    if (value === undefined || empty) {
       if (def.required) {
         issues.add(
           fullKey,
-          `(missing) is required; expected ${expectedOf(def.schema.doc)} (${def.schema.doc.description.replace(/\.$/, "")}). Set it in Pulumi.<stack>.yaml; see docs/config-reference.md.`,
+          `${empty ? "(empty)" : "(missing)"} is required; expected ${expectedOf(def.schema.doc)} (${def.schema.doc.description.replace(/\.$/, "")}). Set it in Pulumi.<stack>.yaml; see docs/config-reference.md.`,
         );
+      } else if ("empty" in def) {
+        out[key] = structuredClone(def.empty); // an optional collection: absent or empty is empty
       }
       continue;
     }
@@ -92,12 +100,6 @@ function parseInventory(raw: Readonly<Record<string, unknown>>, issues: Issues):
     if (parsed !== undefined) out[key] = parsed;
     else (out.failed as Set<string>).add(key);
   }
-  // Defaults for optional collections keep the validator simple.
-  if (out.flows === undefined && raw[`${NAMESPACE}:flows`] === undefined) out.flows = [];
-  if (out.hypervisors === undefined && raw[`${NAMESPACE}:hypervisors`] === undefined)
-    out.hypervisors = {};
-  if (out.hosts === undefined && raw[`${NAMESPACE}:hosts`] === undefined) out.hosts = {};
-  if (out.services === undefined && raw[`${NAMESPACE}:services`] === undefined) out.services = {};
   return out as PartialInventory;
 }
 
@@ -113,7 +115,7 @@ function validate(ctx: Context): void {
   checkServices(ctx);
   checkCloudflare(ctx);
   checkWaves(ctx);
-  checkDhcpPools(ctx); // last: every static address is claimed by now
+  ctx.checkRanges(); // last: every static address is claimed by now
 }
 
 /** The resolved lab (valid inventory only). */
@@ -124,7 +126,7 @@ function resolve(inv: Inventory): Lab {
   const { hypervisors, vms } = resolveHypervisors(r);
   const hosts = Object.entries(inv.hosts)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, spec]) => machineFromSpec(r, name, "host", spec));
+    .map(([name, spec]) => machineFromSpec(r, name, "host", spec, `homelab:hosts.${name}`));
   const machines = [
     ...routerSpecs.map(([name, spec]) => routerMachine(r, name, spec)),
     ...hypervisors.map((h) => h.machine),

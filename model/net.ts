@@ -3,8 +3,11 @@
  * Addresses are handled as unsigned 32-bit numbers.
  */
 
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+/** One IPv4 address, without anchors (shared by the address, CIDR and WAN formats). */
+export const IPV4_BODY =
+  "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}";
+export const IPV4_RE = new RegExp(`^${IPV4_BODY}$`);
+export const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 export function isIpv4(value: string): boolean {
   return IPV4_RE.test(value);

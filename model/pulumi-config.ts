@@ -2,11 +2,14 @@
  * The only place that reads Pulumi config: turns the stack's `homelab:` keys into plain values for
  * loadInventory. Components never read config.
  */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { INVENTORY_KEYS, SECRET_KEYS } from "./inventory";
 import { InventoryError, loadInventory, NAMESPACE } from "./load";
 import type { Lab } from "./lab";
 import type { Issue } from "./schema";
+import { readStackFile } from "./stack-file";
 import { TALOS_SECRETS_KEY, talosSecretsProblems } from "./talos-secrets";
 
 /**
@@ -44,21 +47,61 @@ export function rawInventoryFromConfig(
   return { raw, issues };
 }
 
+/**
+ * The deploy key must be set, and set as a secret. The program checks this itself instead of declaring
+ * the keys in Pulumi.yaml: the engine stops at the first declared key that is missing, before the
+ * program runs, and would hide every other problem of the stack.
+ */
+export function secretKeyIssues(
+  all: Readonly<Record<string, string>>,
+  isSecret: (key: string) => boolean,
+): Issue[] {
+  const issues: Issue[] = [];
+  // The deploy key is the one required secret; the optional homelab:talosSecrets is checked
+  // (secret, complete bundle) where it is read, adoptedTalosSecrets below.
+  for (const key of ["deployPrivateKey"] satisfies (keyof typeof SECRET_KEYS)[]) {
+    const fullKey = `${NAMESPACE}:${key}`;
+    const set = `Set it with \`pulumi config set --secret ${fullKey} < ~/.ssh/homelab_ed25519\`.`;
+    if (!(fullKey in all) || all[fullKey] === "") {
+      issues.push({
+        path: fullKey,
+        message: `(missing) is required; expected the deployer's SSH private key, stored as a secret. ${set}`,
+      });
+    } else if (!isSecret(fullKey)) {
+      issues.push({
+        path: fullKey,
+        message: `is stored in plaintext; expected a secret (a private key never sits in the stack file in the clear). Remove it from Pulumi.<stack>.yaml and rotate the key, then ${set.charAt(0).toLowerCase()}${set.slice(1)}`,
+      });
+    }
+  }
+  return issues;
+}
+
 /** Loads the lab from the running stack's configuration, or fails the program listing every problem. */
 export function loadLabFromStackConfig(): Lab {
   // isConfigSecret is exported by the SDK's runtime but marked @internal in its typings.
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-  const { raw, issues } = rawInventoryFromConfig(
-    pulumi.runtime.allConfig(),
-    (k) => runtime.isConfigSecret?.(k) ?? false,
-  );
-  const result = loadInventory(raw);
-  const all = [...issues, ...result.issues];
+  const config = pulumi.runtime.allConfig();
+  const isSecret = (k: string) => runtime.isConfigSecret?.(k) ?? false;
+  const { raw, issues } = rawInventoryFromConfig(config, isSecret);
+  const result = loadInventory(raw, stackFileSource());
+  const all = [...secretKeyIssues(config, isSecret), ...issues, ...result.issues];
   if (all.length > 0 || !result.lab) {
     // RunError: the engine prints the message without a stack trace.
     throw new pulumi.RunError(new InventoryError(all).message);
   }
   return result.lab;
+}
+
+/** The stack file's source text per config path, when the file is where the CLI keeps it. */
+function stackFileSource(): ((path: string) => string | undefined) | undefined {
+  const file = path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
+  if (!existsSync(file)) return undefined;
+  try {
+    return readStackFile(file).written;
+  } catch {
+    return undefined; // the engine read the same file already; values are shown as it passed them
+  }
 }
 
 /** The deploy key, as a secret Output. */

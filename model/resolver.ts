@@ -6,7 +6,7 @@
 import type { Inventory } from "./inventory";
 import type { Interface, SshTarget, Zone } from "./lab";
 import { normalizeMac } from "./net";
-import { HostSshSpec, sshTarget } from "./sections/ssh";
+import { HostSshSpec, MachineSshSpec, sshTarget } from "./sections/ssh";
 import { resolveZones } from "./sections/zones";
 
 export class Resolver {
@@ -39,8 +39,9 @@ export class Resolver {
     };
   }
 
-  ssh(spec: HostSshSpec, defaultHost: string): SshTarget {
-    return sshTarget(this.inv.ssh, spec, defaultHost);
+  /** The SSH target of the machine declared at config path `path`. */
+  ssh(spec: HostSshSpec | MachineSshSpec, defaultHost: string, path: string): SshTarget {
+    return sshTarget(this.inv.ssh, spec, defaultHost, path);
   }
 
   /** Names of the services running on a machine, sorted. */

@@ -5,33 +5,31 @@
  *
  * Messages follow one shape: `<path>: <value given> <what is wrong>; expected <what is expected>. <fix>`
  */
-import { show, unknownKeyMessage } from "./messages";
+import {
+  closest,
+  Expected,
+  Issues,
+  show,
+  suggestName,
+  unknownKeyMessage,
+  wrongTypeMessage,
+} from "./messages";
 
-export interface Issue {
-  /** Config path, e.g. `homelab:hypervisors.atlas.vms.hermes.nics[0].zone`. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export class Issues {
-  readonly list: Issue[] = [];
-  /** Map entries that were present but invalid (path of the map, key), so that cross-reference
-   * checks do not report them a second time as "not declared". */
-  readonly dropped: { mapPath: string; key: string }[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-  get empty(): boolean {
-    return this.list.length === 0;
-  }
-}
+export { Issues } from "./messages";
+export type { Issue } from "./messages";
 
 /** Machine-readable description of a schema, for docs and JSON Schema. */
 export type Doc =
-  | { kind: "string"; description: string; format?: string; enum?: readonly string[] }
+  | {
+      kind: "string";
+      description: string;
+      format?: string;
+      enum?: readonly string[];
+      pattern?: string;
+    }
   | { kind: "integer"; description: string; min?: number; max?: number }
   | { kind: "boolean"; description: string }
-  | { kind: "array"; description: string; items: Doc }
+  | { kind: "array"; description: string; items: Doc; minItems?: number }
   | { kind: "map"; description: string; keyFormat: string; values: Doc }
   | { kind: "object"; description: string; fields: Record<string, FieldDoc> }
   | { kind: "any"; description: string };
@@ -49,16 +47,14 @@ export interface Schema<T> {
   parse(value: unknown, path: string, issues: Issues): T | undefined;
 }
 
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
-  return `a ${typeof value}`;
-}
-
-function wrongType(path: string, value: unknown, expected: string, issues: Issues): undefined {
-  issues.add(path, `${show(value)} is ${typeName(value)}; expected ${expected}.`);
+function wrongType(
+  path: string,
+  value: unknown,
+  expected: string,
+  issues: Issues,
+  kind: Expected,
+): undefined {
+  issues.add(path, wrongTypeMessage(value, issues.shown(path, value), expected, kind));
   return undefined;
 }
 
@@ -68,26 +64,34 @@ export interface StringOptions {
   format?: string;
   /** Returns a problem phrase (e.g. "is not an IPv4 address") or undefined when valid. */
   check?: (value: string) => string | undefined;
-  /** Sentence appended to format errors telling how to fix them. */
-  fix?: string;
+  /** Sentence appended to format errors telling how to fix them (may depend on the value). */
+  fix?: string | ((value: string) => string);
+  /** JSON Schema `pattern` (ECMA-262) for editors, when the shape can be written as one. */
+  pattern?: string;
 }
 
 export function str(opts: StringOptions): Schema<string> {
   const expected = opts.format ?? "a string";
+  const fix = (v: string) => {
+    const text = typeof opts.fix === "function" ? opts.fix(v) : opts.fix;
+    return text ? ` ${text}` : "";
+  };
   return {
-    doc: { kind: "string", description: opts.description, format: opts.format },
+    doc: {
+      kind: "string",
+      description: opts.description,
+      format: opts.format,
+      pattern: opts.pattern,
+    },
     parse(value, path, issues) {
-      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (typeof value !== "string") return wrongType(path, value, expected, issues, "text");
       if (value.trim() === "") {
-        issues.add(path, `"" is empty; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`);
+        issues.add(path, `"" is empty; expected ${expected}.${fix(value)}`);
         return undefined;
       }
       const problem = opts.check?.(value);
       if (problem) {
-        issues.add(
-          path,
-          `${show(value)} ${problem}; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
-        );
+        issues.add(path, `${show(value)} ${problem}; expected ${expected}.${fix(value)}`);
         return undefined;
       }
       return value;
@@ -103,11 +107,12 @@ export function oneOf<T extends string>(
   return {
     doc: { kind: "string", description: opts.description, enum: values },
     parse(value, path, issues) {
-      if (typeof value !== "string") return wrongType(path, value, expected, issues);
+      if (typeof value !== "string") return wrongType(path, value, expected, issues, "choice");
       if (!(values as readonly string[]).includes(value)) {
+        const guess = closest(value, values);
         issues.add(
           path,
-          `${show(value)} is not allowed; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+          `${show(value)} is not allowed; expected ${expected}. ${opts.fix ?? (guess ? `Did you mean ${show(guess)}?` : "Use one of those.")}`,
         );
         return undefined;
       }
@@ -135,7 +140,7 @@ export function int(opts: {
     doc: { kind: "integer", description: opts.description, min: opts.min, max: opts.max },
     parse(value, path, issues) {
       if (typeof value !== "number" || !Number.isInteger(value)) {
-        return wrongType(path, value, expected, issues);
+        return wrongType(path, value, expected, issues, "integer");
       }
       if (
         (opts.min !== undefined && value < opts.min) ||
@@ -143,7 +148,7 @@ export function int(opts: {
       ) {
         issues.add(
           path,
-          `${value} is out of range; expected ${expected}.${opts.fix ? ` ${opts.fix}` : ""}`,
+          `${issues.shown(path, value)} is out of range; expected ${expected}. ${opts.fix ?? "Use a value in that range."}`,
         );
         return undefined;
       }
@@ -156,7 +161,9 @@ export function bool(opts: { description: string }): Schema<boolean> {
   return {
     doc: { kind: "boolean", description: opts.description },
     parse(value, path, issues) {
-      if (typeof value !== "boolean") return wrongType(path, value, "true or false", issues);
+      if (typeof value !== "boolean") {
+        return wrongType(path, value, "true or false", issues, "boolean");
+      }
       return value;
     },
   };
@@ -177,9 +184,9 @@ export function list<T>(
   opts: { description: string; minItems?: number; fix?: string },
 ): Schema<T[]> {
   return {
-    doc: { kind: "array", description: opts.description, items: item.doc },
+    doc: { kind: "array", description: opts.description, items: item.doc, minItems: opts.minItems },
     parse(value, path, issues) {
-      if (!Array.isArray(value)) return wrongType(path, value, "a list", issues);
+      if (!Array.isArray(value)) return wrongType(path, value, "a list", issues, "list");
       if (opts.minItems !== undefined && value.length < opts.minItems) {
         issues.add(
           path,
@@ -211,19 +218,15 @@ export function map<T>(
     doc: { kind: "map", description: opts.description, keyFormat: NAME_FORMAT, values: values.doc },
     parse(value, path, issues) {
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return wrongType(path, value, "a mapping of name to settings", issues);
+        return wrongType(path, value, "a mapping of name to settings", issues, "mapping");
       }
       const out: Record<string, T> = {};
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
         if (!NAME_RE.test(key)) {
+          const taken = Object.keys(value);
           issues.add(
             `${path}.${key}`,
-            `${show(key)} is not a valid name; expected ${NAME_FORMAT}. Rename it, e.g. ${show(
-              key
-                .toLowerCase()
-                .replace(/[^a-z0-9-]+/g, "-")
-                .replace(/^-+|-+$/g, "") || "host-1",
-            )}.`,
+            `${show(key)} is not a valid name; expected ${NAME_FORMAT}. Rename it, e.g. ${show(suggestName(key, taken))}.`,
           );
           issues.dropped.push({ mapPath: path, key });
           continue;
@@ -321,7 +324,7 @@ export function object<F extends FieldMap>(description: string, fields: F): Sche
     doc: { kind: "object", description, fields: docFields },
     parse(value, path, issues) {
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return wrongType(path, value, "a mapping", issues);
+        return wrongType(path, value, "a mapping", issues, "mapping");
       }
       const input = value as Record<string, unknown>;
       let ok = true;

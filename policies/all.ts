@@ -1,6 +1,7 @@
 /** Every policy of the pack, in report order. Tests import this, never index.ts. */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { HomelabRule, toPolicy } from "./lib/rule";
+import { clusterApiIsolation } from "./rules/cluster-api-isolation";
 import { dmzOnlyIngress } from "./rules/dmz-only-ingress";
 import { firewallDefaultDeny } from "./rules/firewall-default-deny";
 import { hypervisorMinimal } from "./rules/hypervisor-minimal";
@@ -17,6 +18,7 @@ export const RULES: readonly HomelabRule<never>[] = [
   sshHostKeyPinned,
   zoneIsolation,
   dmzOnlyIngress,
+  clusterApiIsolation,
   firewallDefaultDeny,
   versionsPinned,
   hypervisorMinimal,

@@ -337,7 +337,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** The resource's arguments: the provider's inputs, where the key and the apply id may be outputs. */
 export type LiveStateArgs = Omit<LiveStateInputs, "connection" | "applyId"> & {
-  readonly connection: Omit<SshConn, "privateKey"> & { readonly privateKey: pulumi.Input<string> };
+  readonly connection: Omit<SshConn, "privateKey" | "hostKey"> & {
+    readonly privateKey: pulumi.Input<string>;
+    /** A generated host key (a new VM's) is known only once its seed exists. */
+    readonly hostKey: pulumi.Input<string>;
+  };
   readonly applyId: pulumi.Input<string>;
 };
 

@@ -57,11 +57,26 @@ function openPorts(lab: Lab, m: Machine): PortRange[] {
   return [...ports, ...servicePorts(lab, m)];
 }
 
+/** Where a machine is declared in the inventory. */
+function machinePath(m: Machine): string {
+  switch (m.kind) {
+    case "router":
+      return `homelab:routers.${m.name}`;
+    case "hypervisor":
+      return `homelab:hypervisors.${m.name}`;
+    case "vm":
+      return `homelab:hypervisors.${m.hypervisor!}.vms.${m.name}`;
+    case "host":
+      return `homelab:hosts.${m.name}`;
+  }
+}
+
 export function machineIntent(lab: Lab, m: Machine, vm?: Vm): MachineIntent {
   return {
     kind: "machine",
     name: m.name,
     role: m.kind,
+    path: machinePath(m),
     os: m.os,
     addresses: m.interfaces.map((i) => ({ zone: i.zone, address: i.address, interface: i.name })),
     ssh: m.ssh
@@ -70,7 +85,13 @@ export function machineIntent(lab: Lab, m: Machine, vm?: Vm): MachineIntent {
           passwordAuthentication: m.ssh.sshd.passwordAuthentication,
           kbdInteractiveAuthentication: m.ssh.sshd.kbdInteractiveAuthentication,
           permitRootLogin: m.ssh.sshd.permitRootLogin,
-          hostKeyPinned: m.ssh.hostKey.length > 0,
+          // No inventory key: a Debian VM whose key the program generates and pins (components/vm.ts).
+          hostKeyPinned: m.ssh.hostKey === undefined || m.ssh.hostKey.length > 0,
+          settingsFrom: {
+            passwordAuthentication: m.ssh.sshdFrom.passwordAuthentication,
+            kbdInteractiveAuthentication: m.ssh.sshdFrom.kbdInteractiveAuthentication,
+            permitRootLogin: m.ssh.sshdFrom.permitRootLogin,
+          },
         }
       : undefined,
     openPorts: openPorts(lab, m),
@@ -113,7 +134,11 @@ export function hypervisorIntent(h: Hypervisor): HypervisorIntent {
   };
 }
 
+const nodeAddresses = (nodes: readonly Machine[]) => nodes.map((n) => n.interfaces[0]!.address);
+
 export function talosIntent(t: TalosCluster): TalosIntent {
+  const cps = t.controlPlanes;
+  const workers = t.workers;
   return {
     kind: "talos",
     cluster: t.clusterName,
@@ -132,9 +157,17 @@ export function talosIntent(t: TalosCluster): TalosIntent {
         address: m.interfaces[0]!.address,
       })),
     ],
+    // Talos v1.13 ports: apid 50000 on every node, trustd 50001 and the Kubernetes API 6443 on
+    // control planes (and the VIP): https://docs.siderolabs.com/talos/v1.13/learn-more/talos-network-connectivity
     apis: [
-      { name: "talos", port: 50000, zone: t.zone },
-      { name: "kubernetes", port: 6443, zone: t.zone },
+      { name: "talos", port: 50000, zone: t.zone, addresses: nodeAddresses([...cps, ...workers]) },
+      { name: "trustd", port: 50001, zone: t.zone, addresses: nodeAddresses(cps) },
+      {
+        name: "kubernetes",
+        port: 6443,
+        zone: t.zone,
+        addresses: [...nodeAddresses(cps), ...(t.vip ? [t.vip] : [])],
+      },
     ],
   };
 }
@@ -163,6 +196,7 @@ export function exposureIntents(lab: Lab): ExposureIntent[] {
       entryService: entry.name,
       entryAddresses: [...entry.addresses],
       entryZone: entry.zone,
+      connector: entry.exposure.kind === "tunnel" ? lab.cloudflare?.tunnelConnector : undefined,
       record,
     });
   }

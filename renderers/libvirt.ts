@@ -4,7 +4,8 @@
  * admin keys, static network) so a fresh VM comes up reachable and key-only.
  */
 import { createHash } from "node:crypto";
-import type { Lab, Vm } from "../model/lab";
+import type { Hypervisor, Lab, Vm } from "../model/lab";
+import type { HostKeyPair } from "./ssh-host-key";
 import { generatedHeader, lines } from "./text";
 
 export const IMAGES_DIR = "/var/lib/libvirt/images";
@@ -32,11 +33,19 @@ const xml = (s: string) =>
     .replace(/'/g, "&apos;")
     .replace(/"/g, "&quot;");
 
-export function renderDomainXml(vm: Vm): string {
+/**
+ * The guest CPU: the host's own with KVM; with CPU emulation (type qemu) host-passthrough is not
+ * available, and `maximum` enables every feature the emulator offers (libvirt formatdomain,
+ * "CPU model and topology": maximum, since 7.1.0 with the QEMU driver).
+ */
+const cpuMode = (type: Hypervisor["domainType"]) =>
+  type === "kvm" ? "host-passthrough" : "maximum";
+
+export function renderDomainXml(vm: Vm, domainType: Hypervisor["domainType"] = "kvm"): string {
   const withSeed = vm.machine.os === "debian";
   return lines(
     `<!-- ${generatedHeader(`VM ${vm.name} on ${vm.hypervisor} (libvirt domain)`, "").trim()} -->`,
-    `<domain type='kvm'>`,
+    `<domain type='${domainType}'>`,
     `  <name>${xml(vm.name)}</name>`,
     `  <uuid>${domainUuid(vm)}</uuid>`,
     vm.machine.description && `  <description>${xml(vm.machine.description)}</description>`,
@@ -48,7 +57,7 @@ export function renderDomainXml(vm: Vm): string {
     `    <boot dev='hd'/>`,
     `  </os>`,
     `  <features><acpi/><apic/></features>`,
-    `  <cpu mode='host-passthrough'/>`,
+    `  <cpu mode='${cpuMode(domainType)}'/>`,
     `  <clock offset='utc'/>`,
     `  <on_poweroff>destroy</on_poweroff>`,
     `  <on_reboot>restart</on_reboot>`,
@@ -122,7 +131,9 @@ export function renderCloudInitNetwork(vm: Vm): string {
     );
     if (idx === 0 && i.gateway) {
       out.push(
-        `    routes: [{ to: default, via: ${i.gateway} }]`,
+        // Not `to: default`: Debian 12's cloud-init (22.4) rejects it ("Address default is not a
+        // valid ip address") and leaves the guest without a network; 0.0.0.0/0 is valid everywhere.
+        `    routes: [{ to: 0.0.0.0/0, via: ${i.gateway} }]`,
         `    nameservers: { addresses: [${i.gateway}] }`,
       );
     }
@@ -133,4 +144,25 @@ export function renderCloudInitNetwork(vm: Vm): string {
 /** cloud-init meta-data. */
 export function renderCloudInitMetaData(vm: Vm): string {
   return lines(`instance-id: ${domainUuid(vm)}`, `local-hostname: ${vm.name}`);
+}
+
+/**
+ * The cloud-config part that gives a new Debian guest the host key the program generated and pinned
+ * (cloud-init cc_ssh: `ssh_keys` with `ed25519_private`/`ed25519_public`; `ssh_deletekeys` drops the
+ * image's keys, `ssh_genkeytypes: [ed25519]` makes no other type — an empty list fails cloud-init's
+ * schema). Secret: it is appended to the
+ * user-data on the hypervisor, in a root-only file, never in the staged unit.
+ */
+export function renderCloudInitHostKeys(keys: HostKeyPair): string {
+  return lines(
+    "ssh_deletekeys: true",
+    "ssh_genkeytypes: [ed25519]",
+    "ssh_keys:",
+    "  ed25519_private: |",
+    keys.privateKey
+      .trimEnd()
+      .split("\n")
+      .map((l) => `    ${l}`),
+    `  ed25519_public: ${keys.publicKey}`,
+  );
 }

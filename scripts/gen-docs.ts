@@ -11,8 +11,8 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { loadInventoryOrThrow } from "../model/load";
+import { readStackFile } from "../model/stack-file";
 import { GENERATED_HEADER } from "./lab";
 import { renderDot, renderLabDoc } from "../renderers/docs";
 
@@ -34,10 +34,7 @@ export function documentedStacks(): string[] {
 }
 
 export function renderStackDocs(stack: string): { markdown: string; dot: string } {
-  const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const lab = loadInventoryOrThrow(doc.config);
+  const lab = loadInventoryOrThrow(readStackFile(path.join(root, `Pulumi.${stack}.yaml`)).config);
   return {
     markdown: renderLabDoc(lab, stack, `${stack}.svg`, `${stack}.dot`),
     dot: renderDot(lab),

@@ -1,4 +1,5 @@
-// Writes docs/config-reference.md and schema/inventory.schema.json from model/inventory.ts.
+// Writes docs/config-reference.md and schema/inventory.schema.json from the schemas in model/sections/,
+// and docs/policies.md from the rules.
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderConfigReference, renderJsonSchema } from "../model/reference";

@@ -43,17 +43,27 @@ up() {
   lab_env
   pulumi version
 
+  step "VM base image (lab/guest-image.sh: Debian 12 + cloud-init, built once from Debian packages)"
+  local guest t0
+  t0=$(date +%s)
+  guest=$("$root/lab/guest-image.sh")
+  echo "base image $guest ready in $(($(date +%s) - t0)) s"
+
   step "lab hosts (lab/labctl)"
   local topo="$HOMELAB_CACHE/$LAB-topology.json"
   npx --no-install ts-node --transpile-only scripts/lab.ts topology "$topo"
   "$root/lab/labctl" up "$topo"
   "$root/lab/labctl" wait-ssh --timeout 120
-  # What a homelabber downloads once onto each hypervisor: the guests' base image.
+  # What a homelabber downloads once onto each hypervisor: the guests' base image, at the path the
+  # inventory's VMs name.
   local image
   image=$(grep -o '/var/lib/libvirt/images/[A-Za-z0-9._-]*' "${HOMELAB_LAB_INVENTORY:-lab/inventory.yaml}" | sort -u || true)
   for hv in $(jq -r '.hosts[] | select(.role == "hypervisor") | .name' "$LAB_STATE/lab.json"); do
     for img in $image; do
-      "$root/lab/labctl" exec "$hv" -- sh -c "mkdir -p /var/lib/libvirt/images && [ -f $img ] || echo 'lab base image' > $img"
+      if [ "$("$root/lab/labctl" exec "$hv" -- sh -c "stat -c %s $img 2>/dev/null || echo none")" != "$(stat -c %s "$guest")" ]; then
+        "$root/lab/labctl" exec "$hv" -- sh -c "mkdir -p /var/lib/libvirt/images && cat >$img.tmp && chmod 0644 $img.tmp && mv $img.tmp $img" <"$guest"
+        echo "copied the base image to $hv:$img"
+      fi
     done
   done
 

@@ -6,13 +6,17 @@
  *
  * The topology is derived from the same model the program uses, so the simulated wiring is exactly
  * what the inventory describes: router VLAN interfaces on per-VLAN segments, hypervisor trunks on
- * their management VLAN with guest VLAN sub-interfaces, VM NICs as veths into their hypervisor
- * (attached by `virsh start` to the bridge the domain XML names), hosts on their zone's segment.
+ * their management VLAN with guest VLAN sub-interfaces, hosts on their zone's segment. VMs are not
+ * lab hosts: they are real QEMU guests that the program defines on the hypervisors (real libvirt),
+ * whose tap NICs libvirt puts on the zone bridges the domain XML names. The deployer reaches them
+ * like a workstation in the management zone: a leg in that zone's segment (`deployer`) with routes
+ * to the VMs' zones through the router, so only what the flows allow gets through.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { loadInventoryOrThrow } from "../model/load";
+import { parseYamlValue, readStackFile } from "../model/stack-file";
 import type { Lab, Machine } from "../model/lab";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -36,11 +40,11 @@ const PLACEHOLDER_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIVsJfT3HUETQmreMMdnZHwQoJ5fElpl55IlgH8bIlhC";
 
 type Raw = Record<string, unknown>;
-type SshFill = (machine: string) => { host: string; hostKey: string };
+/** The lab's ssh settings of a machine; undefined leaves the inventory's (a VM: its own address, a generated key). */
+type SshFill = (machine: string) => { host: string; hostKey: string } | undefined;
 
 function readInventory(): Raw {
-  const doc = parse(readFileSync(INVENTORY, "utf8"), { uniqueKeys: true }) as { config: Raw };
-  return doc.config;
+  return readStackFile(INVENTORY).config;
 }
 
 /** Every `ssh` block of the inventory, by machine name. */
@@ -59,16 +63,16 @@ function sshBlocks(raw: Raw): Map<string, Raw> {
 
 function filled(raw: Raw, fill: SshFill, deployPublicKey: string): Raw {
   const copy = structuredClone(raw);
-  for (const [name, ssh] of sshBlocks(copy)) Object.assign(ssh, fill(name));
+  for (const [name, ssh] of sshBlocks(copy)) Object.assign(ssh, fill(name) ?? {});
   (copy["homelab:ssh"] as Raw).authorizedKeys = [deployPublicKey];
   return copy;
 }
 
-/** OOB addresses: routers .2+, hypervisors .11+, VMs .21+, hosts .31+ (by name). */
+/** OOB addresses: routers .2+, hypervisors .11+, hosts .31+ (by name). VMs have none (real guests). */
 export function oobAddresses(lab: Lab): Map<string, string> {
-  const base = { router: 2, hypervisor: 11, vm: 21, host: 31 } as const;
+  const base = { router: 2, hypervisor: 11, host: 31 } as const;
   const out = new Map<string, string>();
-  for (const kind of ["router", "hypervisor", "vm", "host"] as const) {
+  for (const kind of ["router", "hypervisor", "host"] as const) {
     lab.machines
       .filter((m) => m.kind === kind && m.ssh)
       .forEach((m, i) => out.set(m.name, `${OOB.prefix}${base[kind] + i}`));
@@ -76,13 +80,60 @@ export function oobAddresses(lab: Lab): Map<string, string> {
   return out;
 }
 
-function modelWithPlaceholders(): Lab {
+/** VMs of the inventory, by name (they keep their own ssh settings: address and generated key). */
+function vmNames(raw: Raw): Set<string> {
+  const out = new Set<string>();
+  for (const h of Object.values((raw["homelab:hypervisors"] ?? {}) as Record<string, Raw>))
+    for (const v of Object.keys(h.vms ?? {})) out.add(v);
+  return out;
+}
+
+export function modelWithPlaceholders(): Lab {
+  const raw = readInventory();
+  const vms = vmNames(raw);
   const stub = filled(
-    readInventory(),
-    () => ({ host: "placeholder", hostKey: PLACEHOLDER_KEY }),
+    raw,
+    (name) => (vms.has(name) ? undefined : { host: "placeholder", hostKey: PLACEHOLDER_KEY }),
     PLACEHOLDER_KEY,
   );
   return loadInventoryOrThrow(stub);
+}
+
+/** The ports the lab's guest image answers on (lab/guest-image.sh STANDIN_PORTS). */
+export function guestStandinPorts(): number[] {
+  const recipe = readFileSync(path.join(ROOT, "lab", "guest-image.sh"), "utf8");
+  const m = /^readonly STANDIN_PORTS="([0-9 ]*)"$/m.exec(recipe);
+  if (!m) throw new Error("lab/guest-image.sh has no STANDIN_PORTS line");
+  return m[1]!.split(" ").filter(Boolean).map(Number);
+}
+
+/** The deployer's leg in the management zone and its routes to the zones of the VMs. */
+export function deployer(
+  lab: Lab,
+): { segment: string; address: string; routes: unknown[] } | undefined {
+  const vms = lab.hypervisors.flatMap((h) => h.vms).filter((v) => v.machine.ssh);
+  const router = lab.routers[0];
+  if (vms.length === 0 || !router) return undefined;
+  const mgmt = lab.zones.find((z) => z.name === router.managementZone)!;
+  const used = new Set(lab.machines.flatMap((m) => m.interfaces.map((i) => i.address)));
+  const [net, prefix] = mgmt.cidr!.split("/");
+  const base = net!.split(".").map(Number);
+  const size = 2 ** (32 - Number(prefix));
+  // The highest free address of the zone (above any DHCP pool the inventory is likely to declare).
+  let address: string | undefined;
+  for (let i = size - 2; i > 0 && !address; i--) {
+    const n = ((base[0]! << 24) | (base[1]! << 16) | (base[2]! << 8) | base[3]!) + i;
+    const a = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+    if (!used.has(a) && a !== mgmt.gateway) address = a;
+  }
+  const zones = [...new Set(vms.map((v) => v.machine.interfaces[0]!.zone))];
+  return {
+    segment: segmentOf(lab, mgmt.name),
+    address: `${address}/${prefix}`,
+    routes: zones
+      .filter((z) => z !== mgmt.name)
+      .map((z) => ({ to: lab.zones.find((x) => x.name === z)!.cidr, via: mgmt.gateway })),
+  };
 }
 
 const segmentOf = (lab: Lab, zone: string) => {
@@ -116,7 +167,6 @@ export function topology(lab: Lab): unknown {
       name: h.name,
       oobAddress: oob.get(h.name),
       role: "hypervisor",
-      shims: ["virsh", "qemu-img", "cloud-localds"],
       links: [
         // The trunk carries the management VLAN untagged (the switch port's native VLAN).
         { ifname: h.trunk, segment: segmentOf(lab, h.zone) },
@@ -126,21 +176,19 @@ export function topology(lab: Lab): unknown {
   }
   const machineLinks = (m: Machine) =>
     m.interfaces.map((i) => ({ ifname: i.name, segment: segmentOf(lab, i.zone) }));
-  for (const h of lab.hypervisors) {
-    for (const vm of h.vms) {
-      if (!vm.machine.ssh) continue; // Talos guests cannot run in the lab
-      hosts.push({
-        name: vm.name,
-        oobAddress: oob.get(vm.name),
-        role: "vm",
-        ...(vm.machine.os === "nixos" ? { shims: ["nixos-rebuild"] } : {}),
-        links: vm.nics.map((n, i) => ({
-          ifname: vm.machine.interfaces[i]!.name,
-          mac: n.mac,
-          peer: { host: h.name, ifname: n.tap },
-        })),
-      });
-    }
+  for (const vm of lab.hypervisors.flatMap((h) => h.vms)) {
+    if (vm.machine.ssh && vm.machine.os !== "debian")
+      throw new Error(
+        `VM ${vm.name} is ${vm.machine.os}: the lab boots Debian VMs only (its base image is lab/guest-image.sh); use a Debian VM or a host in lab/inventory.yaml`,
+      );
+    const ports = lab.services
+      .filter((s) => s.host === vm.name)
+      .flatMap((s) => s.ports.filter((p) => p.protocol === "tcp").map((p) => p.port));
+    const missing = ports.filter((p) => !guestStandinPorts().includes(p));
+    if (missing.length)
+      throw new Error(
+        `VM ${vm.name} serves tcp/${missing.join(", tcp/")}, which the lab's guest image has no stand-in for; add the ports to STANDIN_PORTS in lab/guest-image.sh`,
+      );
   }
   for (const m of lab.hosts.filter((x) => x.ssh)) {
     hosts.push({
@@ -156,10 +204,12 @@ export function topology(lab: Lab): unknown {
     managed: false,
     links: [{ ifname: "eth0", segment: "wan", address: INTERNET.address }],
   });
+  const leg = deployer(lab);
   return {
     name: LAB_NAME,
     oob: { bridge: OOB.bridge, cidr: OOB.cidr, gateway: OOB.gateway },
     segments,
+    ...(leg ? { deployer: leg } : {}),
     hosts,
   };
 }
@@ -174,9 +224,12 @@ interface LabJson {
 export function writeStackConfig(labJsonPath: string, out: string): void {
   const labJson = JSON.parse(readFileSync(labJsonPath, "utf8")) as LabJson;
   const byName = new Map(labJson.hosts.map((h) => [h.name, h]));
+  const raw = readInventory();
+  const vms = vmNames(raw);
   const config = filled(
-    readInventory(),
+    raw,
     (name) => {
+      if (vms.has(name)) return undefined;
       const h = byName.get(name);
       if (!h?.sshHostKey)
         throw new Error(`the running lab has no host ${name} with a host key (lab.json)`);
@@ -185,7 +238,9 @@ export function writeStackConfig(labJsonPath: string, out: string): void {
     readFileSync(labJson.deployKeyPub, "utf8").trim(),
   );
   loadInventoryOrThrow(config); // fail here, clearly, rather than at `pulumi up`
-  const previous = existsSync(out) ? (parse(readFileSync(out, "utf8")) as Raw | null) : null;
+  const previous = existsSync(out)
+    ? (parseYamlValue(readFileSync(out, "utf8"), out) as Raw | null)
+    : null;
   const doc: Raw = {};
   for (const k of ["secretsprovider", "encryptedkey", "encryptionsalt"])
     if (previous?.[k]) doc[k] = previous[k];
@@ -207,8 +262,11 @@ export function writeStackConfig(labJsonPath: string, out: string): void {
  * and the isolation tests connect to.
  */
 export function serviceListeners(lab: Lab): string[] {
+  const vms = new Set(lab.hypervisors.flatMap((h) => h.vms.map((v) => v.name)));
   return lab.services.flatMap((s) =>
-    s.host ? s.ports.filter((p) => p.protocol === "tcp").map((p) => `${s.host} ${p.port}`) : [],
+    s.host && !vms.has(s.host)
+      ? s.ports.filter((p) => p.protocol === "tcp").map((p) => `${s.host} ${p.port}`)
+      : [],
   );
 }
 

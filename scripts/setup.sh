@@ -11,7 +11,10 @@ root="$(dirname "$here")"
 # (nft -c, dnsmasq --test, nix-instantiate --parse, xmllint, sshd -t, ssh-keygen).
 # graphviz renders the topology diagrams of `make docs`; shellcheck checks the workflows' `run:`
 # scripts for actionlint (scripts/actionlint.sh).
-DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client graphviz shellcheck)
+# cloud-init (its schema and network parser read the rendered seeds), qemu-utils (qemu-img on VM disks);
+# mmdebstrap and extlinux build the lab's VM base image (lab/guest-image.sh).
+DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client graphviz shellcheck
+  cloud-init qemu-utils mmdebstrap extlinux)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

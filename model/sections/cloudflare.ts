@@ -1,25 +1,29 @@
 /** `homelab:cloudflare`: the public DNS zone at Cloudflare and, optionally, a tunnel. */
 import type { Context } from "../context";
-import { ipv4, name } from "../formats";
+import { ipv4, name, shaped } from "../formats";
 import type { Lab } from "../lab";
 import { show } from "../messages";
-import { Infer, object, opt, req, str } from "../schema";
+import { Infer, object, opt, req } from "../schema";
 
 const hexId = (description: string, what: string) =>
-  str({
+  shaped({
     description,
     format: `a 32-character hex ${what}`,
-    check: (v) => (/^[0-9a-f]{32}$/.test(v) ? undefined : `is not a Cloudflare ${what}`),
+    re: /^[0-9a-f]{32}$/,
+    problem: `is not a Cloudflare ${what}`,
+    fix: "Copy it from the Cloudflare dashboard (the zone's overview page, API section).",
   });
 
 export const cloudflareSchema = object(
   "Public DNS at Cloudflare (token: cloudflare:apiToken, secret).",
   {
     zone: req(
-      str({
+      shaped({
         description: "The Cloudflare zone (domain), e.g. example.com.",
         format: "a DNS name",
-        check: (v) => (/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(v) ? undefined : "is not a DNS name"),
+        re: /^([a-z0-9-]+\.)+[a-z]{2,}$/,
+        problem: "is not a DNS name",
+        fix: "Write the domain in lower case without a trailing dot, e.g. example.com.",
       }),
     ),
     zoneId: req(

@@ -1,15 +1,14 @@
 /** `homelab:domain` and the internal DNS records the routers serve under it. */
 import type { DnsRecord, Machine, Service, TalosCluster } from "../lab";
 import { ipToInt } from "../net";
-import { str } from "../schema";
+import { INTERNAL_DOMAIN_RE, shaped } from "../formats";
 
-export const domainSchema = str({
+export const domainSchema = shaped({
   description: "Internal DNS domain served by the routers, e.g. home.arpa.",
   format: "a DNS name",
-  check: (v) =>
-    /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v)
-      ? undefined
-      : "is not a DNS name",
+  re: INTERNAL_DOMAIN_RE,
+  problem: "is not a DNS name",
+  fix: "Write it in lower case without a trailing dot, e.g. home.arpa.",
 });
 
 /** Every machine by name and per zone, the cluster endpoint, and each service alias. */

@@ -1,6 +1,6 @@
 /** `homelab:flows`: the only allowed connections between zones (everything else is dropped). */
 import type { Context } from "../context";
-import { name, PORT_SPEC_RE, portSpecProblem } from "../formats";
+import { name, PORT_SPEC_RE, portSpec } from "../formats";
 import type { Flow, Machine, PortRule, Service } from "../lab";
 import { show } from "../messages";
 import { Infer, list, object, opt, req, str } from "../schema";
@@ -11,14 +11,10 @@ const flowSchema = object(
     from: req(name("Source zone.")),
     to: req(name("Destination zone.")),
     ports: opt(
-      list(
-        str({
-          description: "A port spec.",
-          format: "a port spec like tcp/22, udp/53, tcp/8000-8100, icmp or any",
-          check: portSpecProblem,
-        }),
-        { description: "Allowed protocols/ports (`any` allows everything).", minItems: 1 },
-      ),
+      list(portSpec(), {
+        description: "Allowed protocols/ports (`any` allows everything).",
+        minItems: 1,
+      }),
       undefined,
       "the ports of toService; required without toService",
     ),

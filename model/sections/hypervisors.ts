@@ -1,12 +1,18 @@
 /** `homelab:hypervisors`: KVM hosts, the guest-zone bridges on their trunk, and their `vms`. */
 import { createHash } from "node:crypto";
 import { byName, Context } from "../context";
-import { descriptionField, ifname, ipv4, name } from "../formats";
+import { descriptionField, ifname, ipv4, name, PATH_RE, shaped } from "../formats";
 import type { Bridge, Hypervisor, Machine, Vm } from "../lab";
 import { show } from "../messages";
 import type { Resolver } from "../resolver";
-import { bool, Infer, int, list, map, object, oneOf, opt, req, str } from "../schema";
-import { checkMachineSpec, machineFields, machineFromSpec, nicSchema } from "./machines";
+import { bool, Infer, int, list, map, object, oneOf, opt, req } from "../schema";
+import {
+  checkMachineSpec,
+  machineFields,
+  machineFromSpec,
+  nicSchema,
+  wanMessage,
+} from "./machines";
 import { hostSshSchema } from "./ssh";
 
 const vmSchema = object("A virtual machine on this hypervisor.", {
@@ -21,14 +27,23 @@ const vmSchema = object("A virtual machine on this hypervisor.", {
   memoryMiB: req(int({ description: "Memory in MiB.", min: 128, max: 4194304 })),
   diskGiB: req(int({ description: "Root disk size in GiB.", min: 1, max: 65536 })),
   image: req(
-    str({
+    shaped({
       description:
         "Base image the root disk is cloned from: a path on the hypervisor (e.g. /var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2).",
       format: "an absolute path on the hypervisor (letters, digits, '.', '_', '-', '/')",
-      check: (v) => (/^\/[A-Za-z0-9._/-]+$/.test(v) ? undefined : "is not such an absolute path"),
+      re: PATH_RE,
+      problem: "is not such an absolute path",
+      fix: "Write the full path of the image file on the hypervisor.",
     }),
   ),
   autostart: opt(bool({ description: "Start with the hypervisor." }), true),
+  keepDisk: opt(
+    bool({
+      description:
+        "Keep the VM's disk when the VM is removed from the inventory (the domain is still stopped and undefined).",
+    }),
+    false,
+  ),
 });
 export type VmSpec = Infer<typeof vmSchema>;
 
@@ -53,6 +68,13 @@ const hypervisorSchema = object(
     platform: opt(
       oneOf(PLATFORMS, { description: "How VMs are defined: virsh or qm." }),
       "libvirt",
+    ),
+    domainType: opt(
+      oneOf(["kvm", "qemu"] as const, {
+        description:
+          "libvirt domain type of its VMs: kvm (hardware virtualization) or qemu (CPU emulation, for hosts without usable KVM such as nested labs).",
+      }),
+      "kvm",
     ),
     zone: req(name("Zone of the management address (usually the hypervisor zone).")),
     address: req(ipv4("Management address, in `zone`.")),
@@ -84,12 +106,27 @@ export function checkHypervisors(ctx: Context): void {
   for (const [name, h] of byName(ctx.inv.hypervisors)) {
     const path = `homelab:hypervisors.${name}`;
     if (ctx.zoneRef(`${path}.zone`, h.zone)) {
-      ctx.claimAddress(`${path}.address`, h.zone, h.address, `hypervisor ${name}`);
+      if (ctx.isWan(h.zone)) {
+        ctx.add(
+          `${path}.zone`,
+          wanMessage(h.zone, "Give the hypervisor its management address in the hypervisor zone."),
+        );
+      } else ctx.claimAddress(`${path}.address`, h.zone, h.address, `hypervisor ${name}`);
     }
     const seen = new Set<string>();
     h.bridges.forEach((b, i) => {
       const bpath = `${path}.bridges[${i}]`;
       if (!ctx.zoneRef(`${bpath}.zone`, b.zone)) return;
+      if (ctx.isWan(b.zone)) {
+        ctx.add(
+          `${bpath}.zone`,
+          wanMessage(
+            b.zone,
+            "Bridge an inside zone; publish guests with a port-forward or tunnel.",
+          ),
+        );
+        return;
+      }
       if (seen.has(b.zone)) {
         ctx.add(
           `${bpath}.zone`,
@@ -149,11 +186,18 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
       os: "debian",
       description: h.description,
       interfaces,
-      ssh: r.ssh(h.ssh, h.address),
+      ssh: r.ssh(h.ssh, h.address, `homelab:hypervisors.${name}`),
       services: r.servicesOf(name),
     };
     const vms: Vm[] = byName(h.vms).map(([vmName, spec]) => {
-      const m = machineFromSpec(r, vmName, "vm", spec, name);
+      const m = machineFromSpec(
+        r,
+        vmName,
+        "vm",
+        spec,
+        `homelab:hypervisors.${name}.vms.${vmName}`,
+        name,
+      );
       vmMachines.push(m);
       return {
         name: vmName,
@@ -164,6 +208,7 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
         diskGiB: spec.diskGiB,
         image: spec.image,
         autostart: spec.autostart,
+        keepDisk: spec.keepDisk,
         nics: m.interfaces.map((i, idx) => ({
           zone: i.zone,
           address: i.address,
@@ -177,6 +222,7 @@ export function resolveHypervisors(r: Resolver): { hypervisors: Hypervisor[]; vm
       name,
       machine,
       platform: h.platform,
+      domainType: h.domainType,
       zone: h.zone,
       address: h.address,
       trunk: h.trunk,

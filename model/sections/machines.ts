@@ -4,14 +4,24 @@
  */
 import { createHash } from "node:crypto";
 import { byName, Context, MachineRef } from "../context";
-import { descriptionField, ifname, ipv4, name, port } from "../formats";
+import {
+  descriptionField,
+  ifname,
+  ipv4,
+  MAC_UNICAST_RE,
+  macProblem,
+  name,
+  PATH_RE,
+  port,
+  shaped,
+} from "../formats";
 import type { Machine, MachineKind } from "../lab";
 import { show } from "../messages";
-import { isMac, parseCidr } from "../net";
+import { parseCidr } from "../net";
 import type { Resolver } from "../resolver";
 import { Infer, list, map, object, oneOf, opt, req, str } from "../schema";
 import type { HypervisorSpec, VmSpec } from "./hypervisors";
-import { hostSshSchema } from "./ssh";
+import { machineSshSchema } from "./ssh";
 
 export const OS_NAMES = ["debian", "nixos", "talos"] as const;
 export type Os = (typeof OS_NAMES)[number];
@@ -25,12 +35,8 @@ export const nicSchema = object("A network interface in a zone.", {
     str({
       description: "MAC address.",
       format: "a unicast MAC address like 52:54:00:12:34:56",
-      check: (v) =>
-        !isMac(v)
-          ? "is not a MAC address"
-          : parseInt(v.slice(0, 2), 16) & 1
-            ? "is a multicast MAC address"
-            : undefined,
+      pattern: MAC_UNICAST_RE.source,
+      check: macProblem,
       fix: "Use a unicast address; KVM guests conventionally use 52:54:00:xx:xx:xx.",
     }),
     undefined,
@@ -45,10 +51,12 @@ export const nicSchema = object("A network interface in a zone.", {
 export type NicSpec = Infer<typeof nicSchema>;
 
 const absolutePath = (description: string) =>
-  str({
+  shaped({
     description,
     format: "an absolute path of letters, digits, '.', '_', '-' and '/'",
-    check: (v) => (/^\/[A-Za-z0-9._/-]+$/.test(v) ? undefined : "is not such an absolute path"),
+    re: PATH_RE,
+    problem: "is not such an absolute path",
+    fix: "Write the full path, e.g. /srv/nfs/media.",
   });
 
 const nfsExportSchema = object("One exported directory.", {
@@ -68,10 +76,11 @@ export type NfsExportSpec = Infer<typeof nfsExportSchema>;
 
 const nixosSchema = object("NixOS settings; configuration.nix is generated from them.", {
   release: req(
-    str({
+    shaped({
       description: "NixOS release (channel nixos-<release>, also system.stateVersion).",
       format: "a NixOS release like 25.05",
-      check: (v) => (/^\d{2}\.\d{2}$/.test(v) ? undefined : "is not a NixOS release number"),
+      re: /^\d{2}\.\d{2}$/,
+      problem: "is not a NixOS release number",
       fix: "Use a release number like 25.05; unstable channels are not repeatable.",
     }),
   ),
@@ -107,7 +116,7 @@ export const machineFields = {
   nics: req(
     list(nicSchema, { description: "Network interfaces; the first is the primary.", minItems: 1 }),
   ),
-  ssh: opt(hostSshSchema, undefined, "required for debian and nixos; Talos has no SSH"),
+  ssh: opt(machineSshSchema, undefined, "required for debian and nixos; Talos has no SSH"),
   nixos: opt(nixosSchema, undefined, "required when os is nixos"),
 };
 
@@ -124,6 +133,14 @@ export function derivedMac(vm: string, index: number): string {
   const h = createHash("sha256").update(`${vm}/${index}`).digest("hex");
   return `52:54:00:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
 }
+
+/** Only routers face the internet: a machine (other than a router) in the wan zone is refused. */
+export function wanMessage(zone: string, fix: string): string {
+  return `${show(zone)} is the wan zone; expected an inside zone (only routers face the internet, through homelab:routers.<name>.wan). ${fix}`;
+}
+
+const WAN_FIX =
+  "Put the machine in an inside zone (a DMZ for internet-facing machines) and publish its service with a port-forward or tunnel.";
 
 /** Registers every machine name (routers, hypervisors, their VMs, hosts) in the context. */
 export function collectMachines(ctx: Context): void {
@@ -168,6 +185,12 @@ export function checkMachineSpec(
       `${path}.ssh`,
       `(missing) is required for os ${spec.os}; expected hostKey (and optionally host, port). Add the host's pinned SSH host key.`,
     );
+  } else if (!spec.ssh.hostKey && !(ref.kind === "vm" && spec.os === "debian")) {
+    // Only a Debian VM gets a generated key: its cloud-init seed is what the program renders.
+    ctx.add(
+      `${path}.ssh.hostKey`,
+      `(missing) is required for a ${ref.kind === "vm" ? `${spec.os} VM` : ref.kind}; expected the machine's SSH public host key (only Debian VMs get one generated and injected through cloud-init). Add the pinned host key (\`ssh-keyscan -t ed25519 <address>\`).`,
+    );
   }
   if (spec.os === "talos" && ref.kind === "host" && spec.nics[0] && !spec.nics[0].mac) {
     ctx.add(
@@ -191,6 +214,10 @@ export function checkMachineSpec(
   spec.nics.forEach((nic, i) => {
     const npath = `${path}.nics[${i}]`;
     if (!ctx.zoneRef(`${npath}.zone`, nic.zone)) return;
+    if (ctx.isWan(nic.zone)) {
+      ctx.add(`${npath}.zone`, wanMessage(nic.zone, WAN_FIX));
+      return;
+    }
     if (onHypervisor && !bridged.has(nic.zone)) {
       ctx.add(
         `${npath}.zone`,
@@ -214,7 +241,7 @@ export function checkHosts(ctx: Context): void {
       e.clients.forEach((c, j) => {
         const cpath = `${ref.path}.nixos.nfs.exports[${i}].clients[${j}]`;
         if (parseCidr(c)) return;
-        if (ctx.machines.has(c) || ctx.inv.services?.[c] || ctx.droppedNames.has(c)) return;
+        if (ctx.machines.mayExist(c) || ctx.services.mayExist(c)) return;
         ctx.add(
           cpath,
           `${show(c)} is not a machine, service or network; expected a declared name or a CIDR like 192.168.20.0/24. Fix the name or declare it.`,
@@ -230,6 +257,7 @@ export function machineFromSpec(
   name: string,
   kind: MachineKind,
   spec: MachineSpec | VmSpec,
+  path: string,
   hypervisor?: string,
 ): Machine {
   const interfaces = spec.nics.map((n, i) =>
@@ -247,7 +275,7 @@ export function machineFromSpec(
     os: spec.os,
     description: spec.description,
     interfaces,
-    ssh: spec.ssh ? r.ssh(spec.ssh, interfaces[0]!.address) : undefined,
+    ssh: spec.ssh ? r.ssh(spec.ssh, interfaces[0]!.address, path) : undefined,
     nixos: spec.nixos,
     hypervisor,
     services: r.servicesOf(name),

@@ -1,18 +1,19 @@
 /** A service's `public` section: how it faces the internet (port-forward, tunnel or a proxy). */
 import type { Context } from "../context";
-import { ipv4, name } from "../formats";
+import { DNS_NAME_RE, ipv4, name, shaped } from "../formats";
 import type { Exposure } from "../lab";
 import { show } from "../messages";
-import { bool, Infer, object, oneOf, opt, req, str } from "../schema";
+import { bool, Infer, object, oneOf, opt, req } from "../schema";
 import type { ServiceSpec } from "./services";
 
 export const publicSchema = object("Internet exposure.", {
   hostname: req(
-    str({
+    shaped({
       description: "Public DNS name (a Cloudflare record in homelab:cloudflare.zone).",
       format: "a DNS name",
-      check: (v) =>
-        /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(v) ? undefined : "is not a DNS name",
+      re: DNS_NAME_RE,
+      problem: "is not a DNS name",
+      fix: "Write it in lower case without a trailing dot, e.g. www.example.com.",
     }),
   ),
   via: req(

@@ -1,11 +1,11 @@
 /** `homelab:routers`: the Linux routers joining the zones, their WAN, DHCP pools and port-forwards. */
 import { byName, Context } from "../context";
-import { descriptionField, ifname, ipv4, name, port } from "../formats";
+import { descriptionField, ifname, ipv4, name, port, shaped } from "../formats";
 import type { Machine, PortForward, Router, Service, StaticLease } from "../lab";
 import { show } from "../messages";
-import { cidrContains, ipToInt, isIpv4 } from "../net";
+import { IPV4_BODY, ipToInt } from "../net";
 import type { Resolver } from "../resolver";
-import { Infer, list, map, object, oneOf, opt, req, str } from "../schema";
+import { Infer, list, map, object, oneOf, opt, req } from "../schema";
 import { hostSshSchema } from "./ssh";
 
 const dhcpSchema = object("A DHCP pool served by the router.", {
@@ -13,10 +13,12 @@ const dhcpSchema = object("A DHCP pool served by the router.", {
   start: req(ipv4("First address of the pool.")),
   end: req(ipv4("Last address of the pool.")),
   leaseTime: opt(
-    str({
+    shaped({
       description: "dnsmasq lease time.",
       format: "a lease time like 12h, 30m or 1d",
-      check: (v) => (/^\d+[smhdw]$/.test(v) ? undefined : "is not a lease time"),
+      re: /^\d+[smhdw]$/,
+      problem: "is not a lease time",
+      fix: "Write a number and a unit (s, m, h, d or w), e.g. 12h.",
     }),
     "12h",
   ),
@@ -34,14 +36,12 @@ export type PortForwardSpec = Infer<typeof portForwardSchema>;
 const wanSchema = object("The router's internet uplink.", {
   interface: req(ifname("WAN NIC name.")),
   address: req(
-    str({
+    shaped({
       description: "`dhcp`, or a static address with prefix like 203.0.113.10/24.",
       format: "dhcp or an address with prefix like 203.0.113.10/24",
-      check: (v) =>
-        v === "dhcp" ||
-        (/^[\d.]+\/\d{1,2}$/.test(v) && isIpv4(v.split("/")[0]!) && Number(v.split("/")[1]) <= 32)
-          ? undefined
-          : "is not dhcp or an address with prefix",
+      re: new RegExp(`^(dhcp|${IPV4_BODY}/(3[0-2]|[12]?\\d))$`),
+      problem: "is not dhcp or an address with prefix",
+      fix: "Write dhcp, or your ISP's static address with its prefix length.",
     }),
   ),
   gateway: opt(ipv4("Upstream gateway for a static WAN address.")),
@@ -179,22 +179,7 @@ function checkDhcpRanges(ctx: Context, path: string, r: RouterSpec, zones: Set<s
       );
       return;
     }
-    const cidr = ctx.zoneCidrs.get(d.zone);
-    if (!cidr) return;
-    for (const field of ["start", "end"] as const) {
-      if (!cidrContains(cidr, d[field])) {
-        ctx.add(
-          `${dpath}.${field}`,
-          `${show(d[field])} is outside zone ${d.zone} (${cidr.text}); expected an address in ${cidr.text}. Move the pool into the zone's network.`,
-        );
-      }
-    }
-    if (ipToInt(d.start) > ipToInt(d.end)) {
-      ctx.add(
-        `${dpath}.end`,
-        `${show(d.end)} is before start ${d.start}; expected end >= start. Swap them.`,
-      );
-    }
+    ctx.claimRange(dpath, d.zone, d.start, d.end);
   });
 }
 
@@ -231,29 +216,16 @@ function checkPortForwards(ctx: Context, path: string, r: RouterSpec): void {
           `${show(pf.service)} runs on Kubernetes without a LoadBalancer address; expected a service with a fixed address. Give it serviceType LoadBalancer with loadBalancerIP, or forward to a reverse proxy.`,
         );
       }
+      // The forward target is an address claim too: it must be in a zone this router routes.
+      const zone = ctx.serviceZone(svc);
+      if (zone !== undefined && !r.zones.includes(zone) && ctx.zones.has(zone)) {
+        ctx.add(
+          `${ppath}.service`,
+          `${show(pf.service)} is reached in zone ${zone}, which this router does not route; expected a service in one of ${[...r.zones].sort().join(", ")}. Forward from the router of zone ${zone}, or run the service in one of this router's zones.`,
+        );
+      }
     }
   });
-}
-
-/** Static addresses must not lie in a DHCP pool, or dnsmasq may hand them to another client. */
-export function checkDhcpPools(ctx: Context): void {
-  for (const [name, r] of byName(ctx.inv.routers)) {
-    (r.dhcp ?? []).forEach((d, i) => {
-      const cidr = ctx.zoneCidrs.get(d.zone);
-      if (!cidr || !cidrContains(cidr, d.start) || !cidrContains(cidr, d.end)) return;
-      const lo = ipToInt(d.start);
-      const hi = ipToInt(d.end);
-      for (const claim of ctx.claims()) {
-        const n = ipToInt(claim.address);
-        if (n >= lo && n <= hi && cidrContains(cidr, claim.address)) {
-          ctx.add(
-            claim.path,
-            `${show(claim.address)} lies in the DHCP pool ${d.start}-${d.end} of homelab:routers.${name}.dhcp[${i}]; expected a static address outside the pool. Pick an address outside the pool or shrink the pool.`,
-          );
-        }
-      }
-    });
-  }
 }
 
 /** A router as a machine: its address in each zone is the zone's gateway. */
@@ -271,7 +243,7 @@ export function routerMachine(r: Resolver, name: string, spec: RouterSpec): Mach
     os: "debian",
     description: spec.description,
     interfaces,
-    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!),
+    ssh: r.ssh(spec.ssh, r.zone(spec.managementZone).gateway!, `homelab:routers.${name}`),
     services: r.servicesOf(name),
   };
 }

@@ -1,10 +1,11 @@
 /** `homelab:services`: what runs where (a machine or the Talos cluster), its ports and DNS aliases. */
 import { byName, Context } from "../context";
-import { descriptionField, imageProblem, ipv4, name, port } from "../formats";
+import { descriptionField, IMAGE_RE, imageProblem, ipv4, name, port } from "../formats";
 import type { Machine, Service, TalosCluster, Zone } from "../lab";
 import { show } from "../messages";
 import { cidrContains, parseCidr } from "../net";
 import { Infer, int, list, map, object, oneOf, opt, req, str } from "../schema";
+import { checkPorts } from "./ports";
 import { checkPublic, exposureOf, publicSchema } from "./public";
 import type { RouterSpec } from "./routers";
 import type { CloudflareSpec } from "./cloudflare";
@@ -14,6 +15,7 @@ const kubeSchema = object("A Deployment + Service on the Talos cluster.", {
     str({
       description: "Container image with an explicit tag or digest.",
       format: "an image with a pinned tag like nginx:1.27.3",
+      pattern: IMAGE_RE.source,
       check: imageProblem,
       fix: "Pin a release tag (or a @sha256 digest) so rebuilds are repeatable.",
     }),
@@ -82,17 +84,31 @@ export function checkServices(ctx: Context): void {
         );
         return;
       }
-      if (ctx.machines.has(alias)) {
-        ctx.add(
-          apath,
-          `${show(alias)} is the name of ${ctx.machines.get(alias)!.kind} ${alias}; expected an alias that is no machine name. Rename the alias.`,
-        );
+      const clash = dnsClash(ctx, name, alias);
+      if (clash) {
+        ctx.add(apath, clash);
         return;
       }
       aliases.set(alias, name);
     });
     if (s.public) checkPublic(ctx, name, s);
   }
+  checkPorts(ctx);
+}
+
+/** One internal DNS answer per name: an alias may name no machine, other service or cluster. */
+function dnsClash(ctx: Context, service: string, alias: string): string | undefined {
+  const m = ctx.machines.get(alias);
+  if (m) {
+    return `${show(alias)} is the name of ${m.kind} ${alias}; expected an alias that is no machine name. Rename the alias.`;
+  }
+  if (alias !== service && ctx.services.has(alias)) {
+    return `${show(alias)} is the name of service ${alias}; expected an alias that names no other service (${alias}.<domain> would answer with ${service}'s address). Rename the alias.`;
+  }
+  if (ctx.inv.talos?.clusterName === alias) {
+    return `${show(alias)} is the Talos cluster name (${alias}.<domain> is the Kubernetes endpoint); expected an alias that is no cluster name. Rename the alias.`;
+  }
+  return undefined;
 }
 
 function checkKubernetes(
@@ -127,20 +143,13 @@ function checkKubernetes(
     );
   }
   if (kubernetes.loadBalancerIP) {
-    const zone = ctx.zoneOf(kubernetes.loadBalancerIP);
-    if (!zone) {
-      ctx.add(
-        `${path}.runsOn.kubernetes.loadBalancerIP`,
-        `${show(kubernetes.loadBalancerIP)} is in no declared zone; expected an address in the cluster's zone. Pick a free address there.`,
-      );
-    } else {
-      ctx.claimAddress(
-        `${path}.runsOn.kubernetes.loadBalancerIP`,
-        zone,
-        kubernetes.loadBalancerIP,
-        `service ${name}`,
-      );
-    }
+    // In the cluster's zone: the nodes announce it on their L2 network.
+    ctx.claimAddress(
+      `${path}.runsOn.kubernetes.loadBalancerIP`,
+      ctx.clusterZone,
+      kubernetes.loadBalancerIP,
+      `service ${name}`,
+    );
   }
   if (kubernetes.serviceType === "ClusterIP" && (s.dns?.length ?? 0) > 0) {
     ctx.add(

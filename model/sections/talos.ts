@@ -1,9 +1,9 @@
 /** `homelab:talos`: one Talos Linux Kubernetes cluster on machines with os talos. */
 import type { Context } from "../context";
-import { exactVersion, ipv4, name } from "../formats";
+import { exactVersion, ipv4, name, shaped } from "../formats";
 import type { Machine, TalosCluster } from "../lab";
 import { show } from "../messages";
-import { anyValue, bool, Infer, int, list, object, opt, req, str } from "../schema";
+import { anyValue, bool, Infer, int, list, object, opt, req } from "../schema";
 
 const patchList = (description: string) =>
   opt(list(anyValue({ description: "Patch." }), { description }));
@@ -21,17 +21,20 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
   kubernetesVersion: req(exactVersion("Kubernetes version.", "v1.34.1", false)),
   controlPlanes: req(
     list(name("Machine name (os: talos)."), {
-      description: "Control-plane machines (VMs or hosts with os talos). Use 1 or 3.",
+      description:
+        "Control-plane machines (VMs or hosts with os talos): 1, 3 or 5, so that etcd keeps quorum.",
       minItems: 1,
       fix: "Name at least one machine with os talos as control plane.",
     }),
   ),
   workers: opt(list(name("Machine name (os: talos)."), { description: "Worker machines." }), []),
   installDisk: opt(
-    str({
+    shaped({
       description: "Disk Talos installs to.",
       format: "a device path like /dev/vda",
-      check: (v) => (/^\/dev\/[A-Za-z0-9/_.-]+$/.test(v) ? undefined : "is not a device path"),
+      re: /^\/dev\/[A-Za-z0-9/_.-]+$/,
+      problem: "is not a device path",
+      fix: "Write the disk's device path as Talos sees it, e.g. /dev/vda or /dev/nvme0n1.",
     }),
     "/dev/vda",
   ),
@@ -131,7 +134,27 @@ export function checkTalos(ctx: Context): void {
     );
   }
   const zone = [...zones][0];
+  if (zones.size === 1) ctx.clusterZone = zone;
   if (t.vip && zone) ctx.claimAddress("homelab:talos.vip", zone, t.vip, `the Talos VIP`);
+  const n = t.controlPlanes.length;
+  if (![1, 3, 5].includes(n)) {
+    const tolerated = Math.floor((n - 1) / 2);
+    const why =
+      n % 2 === 0
+        ? `tolerates ${tolerated} failure${tolerated === 1 ? "" : "s"}, like ${n - 1} would (etcd needs a majority: ${n / 2 + 1} of ${n})`
+        : "makes every etcd write wait for more members than a homelab needs";
+    ctx.add(
+      "homelab:talos.controlPlanes",
+      `a list of ${n} control planes ${why}; expected 1, 3 or 5 control planes. Use ${n < 3 ? "1 (a single-node lab) or 3" : n < 5 ? "3" : "5"} and make the others workers.`,
+    );
+  }
+  const clash = ctx.machines.get(t.clusterName);
+  if (clash) {
+    ctx.add(
+      "homelab:talos.clusterName",
+      `${show(t.clusterName)} is the name of ${clash.kind} ${clash.name}; expected a cluster name that is no machine name (both would be ${t.clusterName}.<domain>, one for the Kubernetes endpoint). Rename the cluster.`,
+    );
+  }
   for (const role of ["all", "controlPlane", "worker"] as const) {
     (t.patches?.[role] ?? []).forEach((p, i) => {
       if (p === null || typeof p !== "object" || Array.isArray(p)) {

@@ -93,3 +93,73 @@ export function shortestPath(edges: readonly Edge[], from: string, to: string): 
   }
   return undefined;
 }
+
+/** Whether the port rules let a connection to protocol/port through. */
+export function coversPort(ports: readonly PortRange[], protocol: string, port: number): boolean {
+  return ports.some(
+    (p) =>
+      p.protocol === "any" ||
+      (p.protocol === protocol && (p.from ?? 1) <= port && port <= (p.to ?? p.from ?? 65535)),
+  );
+}
+
+/** Ports a flow opens that count as "any port": protocol any, or a range of 1024 ports or more. */
+export function widePorts(ports: readonly PortRange[]): string | undefined {
+  if (ports.some((p) => p.protocol === "any")) return "on any port";
+  const wide = ports.filter(
+    (p) => p.from !== undefined && p.to !== undefined && p.to - p.from + 1 >= 1024,
+  );
+  return wide.length
+    ? `on ${formatPorts(wide)}, a range of ${wide.map((p) => p.to! - p.from! + 1).join(" and ")} ports`
+    : undefined;
+}
+
+/**
+ * What the lab puts in each zone, whatever the zone is declared as: the hypervisors whose management
+ * address is there, and whether guests (VMs, bridged guest zones) live there too.
+ */
+export interface ZoneFacts {
+  /** Hypervisors managed in the zone. */
+  readonly hypervisors: readonly string[];
+  /** VMs with a NIC in the zone. */
+  readonly guests: readonly string[];
+  /** Some hypervisor bridges the zone for guests. */
+  readonly bridged: boolean;
+}
+
+export function zoneFacts(view: LabView): Map<string, ZoneFacts> {
+  const out = new Map<string, { hypervisors: string[]; guests: string[]; bridged: boolean }>();
+  const at = (z: string) => {
+    if (!out.has(z)) out.set(z, { hypervisors: [], guests: [], bridged: false });
+    return out.get(z)!;
+  };
+  for (const h of view.hypervisors) {
+    at(h.managementZone).hypervisors.push(h.name);
+    for (const b of h.bridges) at(b.zone).bridged = true;
+  }
+  for (const m of view.machines.filter((x) => x.role === "vm")) {
+    for (const z of new Set((m.nics ?? []).map((n) => n.zone))) at(z).guests.push(m.name);
+  }
+  for (const f of out.values()) {
+    f.hypervisors.sort();
+    f.guests.sort();
+  }
+  return out;
+}
+
+/**
+ * The trust a zone is judged with: its declared trust, raised to `hypervisor` when it holds the
+ * management addresses of hypervisors and nothing else (a zone that also holds guests, or is a DMZ,
+ * is a misplaced hypervisor instead, reported as such).
+ */
+export function effectiveTrust(view: LabView): (zone: string) => TrustLevel | undefined {
+  const facts = zoneFacts(view);
+  return (zone) => {
+    const declared = view.zones.get(zone)?.trust;
+    const f = facts.get(zone);
+    if (!declared || !f || f.hypervisors.length === 0) return declared;
+    if (f.guests.length > 0 || f.bridged || declared === "dmz" || declared === "wan")
+      return declared;
+    return TRUST_RANK[declared] < TRUST_RANK.hypervisor ? "hypervisor" : declared;
+  };
+}

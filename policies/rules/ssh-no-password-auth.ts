@@ -11,6 +11,13 @@ export function byHost(facts: readonly ConnectionFact[]): Map<string, Connection
   return out;
 }
 
+/** Names the config path a setting comes from; the global one is said to be global. */
+export function where(path: string, host: string): string {
+  return path === "homelab:ssh.sshd"
+    ? `homelab:ssh.sshd (the global setting: ${host} has none of its own, and every host without one inherits it)`
+    : path;
+}
+
 export const sshNoPasswordAuth: HomelabRule = {
   name: "ssh-no-password-auth",
   description:
@@ -37,7 +44,7 @@ export const sshNoPasswordAuth: HomelabRule = {
           id: `sshd-password:${m.name}`,
           urn,
           message: `sshd on ${m.role} ${m.name} (${m.os}) accepts password logins (PasswordAuthentication yes).`,
-          fix: `Remove passwordAuthentication: true from ${m.name}'s ssh.sshd (or homelab:ssh.sshd).`,
+          fix: `Remove passwordAuthentication: true from ${where(m.ssh.settingsFrom.passwordAuthentication, m.name)}.`,
         });
       }
       if (m.ssh.kbdInteractiveAuthentication) {
@@ -45,7 +52,7 @@ export const sshNoPasswordAuth: HomelabRule = {
           id: `sshd-kbd:${m.name}`,
           urn,
           message: `sshd on ${m.role} ${m.name} (${m.os}) accepts keyboard-interactive logins (password prompts through PAM).`,
-          fix: `Remove kbdInteractiveAuthentication: true from ${m.name}'s ssh.sshd (or homelab:ssh.sshd).`,
+          fix: `Remove kbdInteractiveAuthentication: true from ${where(m.ssh.settingsFrom.kbdInteractiveAuthentication, m.name)}.`,
         });
       }
     }

@@ -1,4 +1,5 @@
 import type { HomelabRule } from "../lib/rule";
+import { where } from "./ssh-no-password-auth";
 
 export const sshRootLogin: HomelabRule = {
   name: "ssh-root-login",
@@ -15,6 +16,6 @@ export const sshRootLogin: HomelabRule = {
         id: `sshd-root:${m.name}`,
         urn: view.urnOf.get(m),
         message: `sshd on ${m.role} ${m.name} (${m.os}) has PermitRootLogin yes: root may log in with a password.`,
-        fix: `Set permitRootLogin: prohibit-password (or no) for ${m.name}.`,
+        fix: `Set permitRootLogin: prohibit-password (or no) in ${where(m.ssh!.settingsFrom.permitRootLogin, m.name)}.`,
       })),
 };

@@ -10,7 +10,7 @@ const EXACT = /^v?\d+\.\d+\.\d+$/;
 export const versionsPinned: HomelabRule<VersionsPinnedConfig> = {
   name: "versions-pinned",
   description:
-    "Checks that Talos, Kubernetes, NixOS releases and container images are pinned to exact versions, so a rebuild gives the same lab.",
+    "Checks that Talos, Kubernetes, NixOS releases and container images are pinned to exact versions (an image by digest or a tag with the full x.y.z release; `stable`, `1` or `1.27` float), so a rebuild gives the same lab.",
   enforcementLevel: "advisory",
   severity: "medium",
   remediationSteps:
@@ -47,12 +47,15 @@ export const versionsPinned: HomelabRule<VersionsPinnedConfig> = {
       const digest = /@sha256:[0-9a-f]{64}$/.test(img.image);
       const last = img.image.split("/").pop() ?? img.image;
       const tag = last.includes(":") ? last.slice(last.lastIndexOf(":") + 1) : undefined;
-      if (!digest && (!tag || tag === "latest")) {
+      // A tag without a full x.y.z release ("stable", "1", "1.27") is moved by its publisher to each
+      // new release, so a rebuild would run something else.
+      const floating = !tag || tag === "latest" || !/\d+\.\d+\.\d+/.test(tag);
+      if (!digest && floating) {
         findings.push({
           id: `image:${img.image}`,
           urn: img.urn,
-          message: `Deployment ${img.resource} runs image ${img.image}, which floats (${tag ? "latest" : "no tag"}).`,
-          fix: "Pin a release tag or an @sha256 digest.",
+          message: `Deployment ${img.resource} runs image ${img.image}, which floats (${!tag ? "no tag" : tag === "latest" ? "latest" : `tag ${tag} names no exact release`}).`,
+          fix: "Pin a release tag with the full version (e.g. 1.27.3) or an @sha256 digest.",
         });
       } else if (!digest && config.requireImageDigests) {
         findings.push({

@@ -9,7 +9,7 @@ import {
   routerNetPlan,
 } from "../network";
 import { renderSysctl, SYSCTL_PATH, SysctlRole } from "../sysctl";
-import { shq } from "../text";
+import { generatedHeader, lines, shq } from "../text";
 import type { UnitFact, UnitSpec } from "../unit-script";
 
 /** Each declared link: present, its bridge, its IPv4 addresses; and the default route. */
@@ -77,6 +77,30 @@ export function hypervisorNetworkUnit(h: Hypervisor): UnitSpec {
   return networkUnit(h.machine, hypervisorNetPlan(h), "hypervisor");
 }
 
+/**
+ * A guest's static network. A Debian VM first came up from its cloud-init seed (the same addresses);
+ * from the first apply on this unit owns the network: cloud-init stops writing it and its ifupdown
+ * file goes, so the next boot does not configure every address twice.
+ */
 export function guestNetworkUnit(m: Machine): UnitSpec {
-  return networkUnit(m, guestNetPlan(m), "guest");
+  const unit = networkUnit(m, guestNetPlan(m), "guest");
+  if (m.kind !== "vm" || m.os !== "debian") return unit;
+  return {
+    ...unit,
+    files: [
+      ...unit.files,
+      {
+        name: "cloud-init-network.cfg",
+        target: "/etc/cloud/cloud.cfg.d/99-homelab-network.cfg",
+        mode: "0644",
+        content: lines(
+          generatedHeader(
+            `${m.name} (cloud-init: the network belongs to the homelab network unit)`,
+          ),
+          "network: { config: disabled }",
+        ),
+      },
+    ],
+    activate: ["rm -f /etc/network/interfaces.d/50-cloud-init", ...unit.activate],
+  };
 }

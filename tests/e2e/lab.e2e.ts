@@ -10,9 +10,11 @@ import {
   canPing,
   deployerCanSsh,
   driftByHand,
+  generatedHostKeys,
   labctl,
   labJson,
   onHost,
+  onVm,
   oobOf,
   patchLabConfig,
   previewChanges,
@@ -40,7 +42,7 @@ describe("lab: converge (make lab)", function () {
   it("pulumi up succeeds with the policy pack and creates the whole lab", () => {
     assert.equal(up.status, 0, up.output.slice(-4000));
     assert.match(up.output, /homelab@v0\.1\.0 \(local: policies\)/);
-    assert.match(up.output, /\+ 133 created/);
+    assert.match(up.output, /\+ 154 created/);
   });
 
   it("every Debian host's sshd reports key-only logins (sshd -T)", () => {
@@ -84,8 +86,59 @@ describe("lab: converge (make lab)", function () {
     }
     const ports = onHost("hv1", "bridge link").output;
     assert.match(ports, /eth1\.30@\S+: .* master br-dmz state forwarding/);
-    assert.match(ports, /vn-proxy1-0@\S+: .* master br-dmz state forwarding/);
+    assert.match(ports, /vn-proxy1-0: .* master br-dmz state forwarding/);
     assert.equal(onHost("hv1", "virsh domstate proxy1").output.trim(), "running");
+  });
+
+  it("proxy1 is a real QEMU guest defined by the real libvirt from the rendered domain XML", () => {
+    assert.match(onHost("hv1", "virsh list --name").output, /^proxy1$/m);
+    const ps = onHost("hv1", "ps -eo args | grep '^[^ ]*/qemu-system-x86_64 ' || true").output;
+    assert.match(ps, /-name guest=proxy1/);
+    assert.match(ps, / -accel tcg /);
+    const live = onHost("hv1", "virsh dumpxml --inactive proxy1").output;
+    assert.match(live, /<domain type='qemu'>/);
+    assert.match(live, /<source bridge='br-dmz'\/>/);
+    assert.match(live, /<source file='\/var\/lib\/libvirt\/images\/proxy1-seed\.iso'\/>/);
+    const backing = onHost(
+      "hv1",
+      "qemu-img info --output=json /var/lib/libvirt/images/proxy1.qcow2",
+    ).output;
+    assert.match(
+      backing,
+      /"backing-filename": "\/var\/lib\/libvirt\/images\/debian-12-genericcloud-amd64\.qcow2"/,
+    );
+  });
+
+  it("booted from the rendered seed with the generated host key, which every connection pinned", () => {
+    const keys = generatedHostKeys();
+    assert.match(keys.proxy1 ?? "", /^ssh-ed25519 AAAA/);
+    // onVm connects with StrictHostKeyChecking=yes and only this key in known_hosts.
+    assert.equal(
+      onVm("proxy1", "cat /etc/ssh/ssh_host_ed25519_key.pub")
+        .output.split(" ")
+        .slice(0, 2)
+        .join(" "),
+      keys.proxy1,
+    );
+    assert.equal(
+      onVm("proxy1", "ls /etc/ssh/ | grep -c '^ssh_host_.*_key$'").output.trim(),
+      "1",
+      "no other host keys",
+    );
+    assert.equal(onVm("proxy1", "hostname").output.trim(), "proxy1");
+    // cloud-init read the seed the program built (the cdrom), and only that data source.
+    assert.match(
+      onVm("proxy1", "cat /run/cloud-init/result.json").output,
+      /DataSourceNoCloud \[seed=\/dev\/sr0\]/,
+    );
+    assert.match(onVm("proxy1", "ip -br addr show eth0").output, /10\.30\.0\.21\/24/);
+    // Secret material on the hypervisor is root-only.
+    const modes = onHost(
+      "hv1",
+      "stat -c '%a %U %n' /var/lib/libvirt/images/proxy1-seed.iso /etc/homelab/vms/proxy1/host-keys.cfg",
+    ).output;
+    assert.match(modes, /^600 (root|libvirt-qemu) \/var\/lib\/libvirt\/images\/proxy1-seed\.iso$/m);
+    assert.match(modes, /^600 root \/etc\/homelab\/vms\/proxy1\/host-keys\.cfg$/m);
   });
 
   it("the NixOS-role host got the rendered configuration.nix and nixos-rebuild switch (lab shim)", () => {
@@ -298,11 +351,8 @@ describe("lab: drift is reported on refresh and repaired by the next up", functi
 
 describe("lab: post-apply verification from inside the zones", function () {
   this.timeout(900_000);
-  const restartListener = () =>
-    onHost(
-      "proxy1",
-      "ss -Hltn 'sport = :443' | grep -q . || { nohup socat TCP-LISTEN:443,fork,reuseaddr SYSTEM:'echo proxy1-443' >/dev/null 2>&1 </dev/null & }",
-    );
+  // proxy1 is a real VM: its stand-in listener is a systemd unit of the lab's guest image.
+  const restartListener = () => onHost("proxy1", "systemctl start homelab-lab-standin@443");
 
   it("every probe passed and the results are stack outputs", () => {
     const out = pulumi(["stack", "output", "verification", "--json"]);
@@ -325,7 +375,7 @@ describe("lab: post-apply verification from inside the zones", function () {
   });
 
   it("a published service that stopped answering fails the update, naming the host and the check", () => {
-    onHost("proxy1", "pkill -f 'TCP-LISTEN:443,' || true");
+    onHost("proxy1", "systemctl stop homelab-lab-standin@443");
     // Any change to the router's ruleset re-runs the probes.
     const restore = patchLabConfig([
       { set: "homelab:flows[6]", value: { from: "mgmt", to: "internal", toService: "app" } },
@@ -451,6 +501,58 @@ describe("lab: faults", function () {
       restore();
     }
     assert.equal(pulumi(UP).status, 0);
+  });
+});
+
+describe("lab: VM lifecycle does what the preview says", function () {
+  this.timeout(1800_000);
+  const sshBack = () => waitFor(() => onVm("proxy1", "true", 20).status === 0, 600);
+
+  it("a memory change previews as a restart, then redefines and restarts the domain", () => {
+    patchLabConfig([{ set: "homelab:hypervisors.hv1.vms.proxy1.memoryMiB", value: 640 }]);
+    const p = previewChanges();
+    assert.equal(p.status, 0, p.output.slice(-3000));
+    assert.ok(p.changes.includes("replace proxy1-restart"), p.changes.join("\n"));
+    assert.ok(p.changes.includes("replace proxy1-domain-apply"), p.changes.join("\n"));
+    const r = pulumi(UP, 1500);
+    assert.equal(r.status, 0, r.output.slice(-3000));
+    assert.match(r.output, /homelab: restarting proxy1: its memory, vCPUs or NICs changed/);
+    assert.match(onHost("hv1", "virsh dominfo proxy1").output, /Max memory:\s+655360 KiB/);
+    assert.match(
+      onHost("hv1", "virsh dumpxml proxy1").output,
+      /<memory unit='KiB'>655360<\/memory>/,
+    );
+    assert.ok(sshBack(), "proxy1 answers SSH again with its pinned key after the restart");
+  });
+
+  it("removing the VM previews as deletes, then stops, undefines it and removes its disk and seed", () => {
+    patchLabConfig([
+      { delete: "homelab:hypervisors.hv1.vms.proxy1" },
+      { delete: "homelab:services.proxy" },
+      { set: "homelab:routers.gw1.portForwards", value: [] },
+    ]);
+    const p = previewChanges();
+    assert.equal(p.status, 0, p.output.slice(-3000));
+    for (const d of [
+      "proxy1-removal",
+      "proxy1-restart",
+      "proxy1-host-key",
+      "proxy1-host-key-seed",
+      "proxy1-domain-apply",
+    ])
+      assert.ok(p.changes.includes(`delete ${d}`), `${d}: ${p.changes.join("\n")}`);
+    const r = pulumi(UP, 1500);
+    assert.equal(r.status, 0, r.output.slice(-3000));
+    assert.match(r.output, /homelab: proxy1 removed with its disk/);
+    assert.doesNotMatch(onHost("hv1", "virsh list --all --name").output, /proxy1/);
+    assert.equal(onHost("hv1", "pgrep -f 'guest=proxy1' || echo none").output.trim(), "none");
+    assert.equal(
+      onHost(
+        "hv1",
+        "ls /var/lib/libvirt/images/ /etc/homelab/vms/ | grep proxy1 || echo none",
+      ).output.trim(),
+      "none",
+    );
   });
 });
 

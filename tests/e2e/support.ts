@@ -156,8 +156,71 @@ export function labctl(...args: string[]): Result {
   return exec(path.join(REPO, "lab", "labctl"), args, { env: labEnv() });
 }
 
-/** Runs a shell command inside a lab host. */
+/** The lab's real VMs (QEMU guests, not lab hosts): name → address, from the lab inventory. */
+export function labVms(): Record<string, string> {
+  const inv = parse(readFileSync(path.join(REPO, "lab", "inventory.yaml"), "utf8")) as {
+    config: {
+      "homelab:hypervisors": Record<
+        string,
+        { vms?: Record<string, { nics: { address: string }[] }> }
+      >;
+    };
+  };
+  const out: Record<string, string> = {};
+  for (const h of Object.values(inv.config["homelab:hypervisors"]))
+    for (const [n, v] of Object.entries(h.vms ?? {})) out[n] = v.nics[0]!.address;
+  return out;
+}
+
+/** The host keys the program generated for the VMs (stack output hostKeys). */
+export function generatedHostKeys(): Record<string, string> {
+  const r = exec("pulumi", ["stack", "output", "hostKeys", "--json"], { env: labEnv() });
+  if (r.status !== 0) throw new Error(`pulumi stack output hostKeys: ${r.output}`);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+/**
+ * Runs a shell command on a real VM over SSH from the deploy host (its route through the management
+ * zone and the router), checking the host key the program pinned: never trust on first use.
+ */
+export function onVm(vm: string, script: string, timeoutSec = 120): Result {
+  const address = labVms()[vm];
+  const key = generatedHostKeys()[vm];
+  if (!address || !key) throw new Error(`no VM ${vm} with a generated host key in the lab`);
+  const dir = mkdtempSync(path.join(tmpdir(), "homelab-e2e-ssh-"));
+  const kh = path.join(dir, "known_hosts");
+  writeFileSync(kh, `${address} ${key}\n`);
+  return exec(
+    "ssh",
+    [
+      "-F",
+      "/dev/null",
+      "-i",
+      "/run/homelab-lab/lab/deploy_ed25519",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      `UserKnownHostsFile=${kh}`,
+      "-o",
+      "HostKeyAlgorithms=ssh-ed25519",
+      "-o",
+      "LogLevel=ERROR",
+      `root@${address}`,
+      script,
+    ],
+    { env: labEnv(), timeoutSec },
+  );
+}
+
+/** Runs a shell command inside a lab host, or (over SSH) on one of the lab's real VMs. */
 export function onHost(host: string, script: string): Result {
+  if (host in labVms()) return onVm(host, script);
   return labctl("exec", host, "--", "sh", "-c", script);
 }
 

@@ -17,7 +17,15 @@ export async function runProgram(raw: Record<string, unknown>): Promise<RunResul
         ? { stdout: `stdout-of-${r.name}`, stderr: "" }
         : r.type === "random:index/randomPassword:RandomPassword"
           ? { result: `generated-${r.name}` }
-          : {},
+          : r.type === "random:index/randomBytes:RandomBytes"
+            ? { base64: Buffer.alloc(32, r.name.length).toString("base64") }
+            : {},
+    // The one provider function the program calls: the tunnel's token (labs with a tunnel).
+    calls: (c) =>
+      c.token ===
+      "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken"
+        ? { accountId: "account", tunnelId: "tunnel", token: "TUNNEL-TOKEN" }
+        : undefined,
   });
 }
 
@@ -29,8 +37,11 @@ export function validConfig(file: string): Record<string, unknown> {
   return readStackConfig(path.join(FIXTURES, "valid", file));
 }
 
-export function insecureConfig(file: string): Record<string, unknown> {
-  const c = corpus("insecure").find((x) => x.file === file);
-  if (!c) throw new Error(`no insecure fixture ${file}`);
+export function insecureConfig(
+  file: string,
+  kind: "insecure" | "secure" = "insecure",
+): Record<string, unknown> {
+  const c = corpus(kind).find((x) => x.file === file);
+  if (!c) throw new Error(`no ${kind} fixture ${file}`);
   return c.raw;
 }

@@ -1,12 +1,14 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { readStackFile, StackFile } from "../../model/stack-file";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
+/** A Pulumi.<stack>.yaml: its config and the text each value was written as. */
+export function readStack(file: string): StackFile {
+  return readStackFile(path.isAbsolute(file) ? file : path.join(REPO, file));
+}
+
 /** The `config:` block of a Pulumi.<stack>.yaml as plain values, keyed like `homelab:zones`. */
 export function readStackConfig(file: string): Record<string, unknown> {
-  const text = readFileSync(path.isAbsolute(file) ? file : path.join(REPO, file), "utf8");
-  const doc = parse(text, { uniqueKeys: true }) as { config?: Record<string, unknown> } | null;
-  return structuredClone(doc?.config ?? {});
+  return structuredClone(readStack(file).config);
 }

@@ -1,12 +1,13 @@
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { rawInventoryFromConfig } from "../../model/pulumi-config";
 import { isSecret, reveal } from "../support/inputs";
 import { applyPatch } from "../support/patch";
 import { engineConfig, importFresh, runMocked } from "../support/mocks";
 import { readStackConfig, REPO } from "../support/stack";
+import { parseYamlValue } from "../../model/stack-file";
 
 const DEPLOY_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90LWEtcmVhbC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -74,6 +75,54 @@ describe("program (index.ts) under mocks", function () {
       resources.map((r) => r.type),
       ["pulumi:pulumi:Stack"],
     );
+  });
+});
+
+describe("all problems at once, also those the engine would check", () => {
+  it("Pulumi.yaml declares no key the engine would require before the program runs", () => {
+    // pulumi/pulumi sdk/go/common/workspace (mergeConfig): a key of the project's namespace declared
+    // without a default and missing from the stack stops `pulumi preview` with "Stack '<stack>' is
+    // missing configuration value", before the program could list the inventory's problems.
+    const project = parseYamlValue(
+      readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8"),
+      "Pulumi.yaml",
+    ) as { name: string; config?: Record<string, { default?: unknown; value?: unknown }> };
+    const required = Object.entries(project.config ?? {})
+      .filter(([k]) => !k.includes(":") || k.startsWith(`${project.name}:`))
+      .filter(([, v]) => v.default === undefined && v.value === undefined)
+      .map(([k]) => k);
+    assert.deepEqual(required, []);
+  });
+
+  it("reports a missing deploy key together with the inventory's problems", async () => {
+    const config: Record<string, string> = homeConfig([{ delete: "homelab:domain" }]).config;
+    delete config["homelab:deployPrivateKey"];
+    const { error, resources } = await runMocked(() => importFresh("index"), { config });
+    assert.ok(pulumi.RunError.isInstance(error));
+    assert.equal(
+      error.message,
+      [
+        "The homelab inventory has 2 problems; nothing was registered or applied.",
+        "  - homelab:deployPrivateKey: (missing) is required; expected the deployer's SSH private key, stored as a secret. Set it with `pulumi config set --secret homelab:deployPrivateKey < ~/.ssh/homelab_ed25519`.",
+        "  - homelab:domain: (missing) is required; expected a DNS name (Internal DNS domain served by the routers, e.g. home.arpa). Set it in Pulumi.<stack>.yaml; see docs/config-reference.md.",
+      ].join("\n"),
+    );
+    assert.equal(resources.length, 1);
+  });
+
+  it("refuses a deploy key stored in plaintext, without showing it", async () => {
+    const { config } = homeConfig();
+    const { error, resources } = await runMocked(() => importFresh("index"), { config });
+    assert.ok(pulumi.RunError.isInstance(error));
+    assert.equal(
+      error.message,
+      [
+        "The homelab inventory has 1 problem; nothing was registered or applied.",
+        "  - homelab:deployPrivateKey: is stored in plaintext; expected a secret (a private key never sits in the stack file in the clear). Remove it from Pulumi.<stack>.yaml and rotate the key, then set it with `pulumi config set --secret homelab:deployPrivateKey < ~/.ssh/homelab_ed25519`.",
+      ].join("\n"),
+    );
+    assert.doesNotMatch(error.message, /PRIVATE KEY|bm90LWEtcmVhbC1rZXk/);
+    assert.equal(resources.length, 1);
   });
 });
 

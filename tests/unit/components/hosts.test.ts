@@ -29,6 +29,7 @@ describe("component: LinuxHost", () => {
       "command:remote:Command hermes-ssh",
       "command:remote:Command hermes-sshd-apply",
       "command:remote:CopyToRemote hermes-network-apply.sh",
+      "command:remote:CopyToRemote hermes-network-cloud-init-network.cfg",
       "command:remote:CopyToRemote hermes-network-converge.sh",
       "command:remote:CopyToRemote hermes-network-interfaces",
       "command:remote:CopyToRemote hermes-network-sysctl.conf",
@@ -51,6 +52,11 @@ describe("component: LinuxHost", () => {
       kbdInteractiveAuthentication: false,
       permitRootLogin: "prohibit-password",
       hostKeyPinned: true,
+      settingsFrom: {
+        passwordAuthentication: "homelab:ssh.sshd",
+        kbdInteractiveAuthentication: "homelab:ssh.sshd",
+        permitRootLogin: "homelab:ssh.sshd",
+      },
     });
     const spec = sshdUnit(lab, hermes);
     assert.equal(

@@ -38,8 +38,8 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
       "homelab:intent:Record": 25, // + the Talos rollout plan and the hypervisors wave
-      "command:remote:Command": 43, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs
-      "command:remote:CopyToRemote": 90, // 56 rendered files + one apply.sh per unit + 5 probe scripts
+      "command:remote:Command": 61, // 29 applies + 8 SSH waits + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
+      "command:remote:CopyToRemote": 92, // 58 rendered files + one apply.sh per unit + 5 probe scripts
       "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
       "homelab:verify:Probes": 1,
       "command:local:Command": 23, // Talos: secrets, talosconfig, 6×(config+upgrade+apply), kubernetes, bootstrap, kubeconfig

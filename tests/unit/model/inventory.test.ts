@@ -8,7 +8,8 @@ import {
   loadInventoryOrThrow,
 } from "../../../model/load";
 import { corpus, FIXTURES } from "../../support/corpus";
-import { applyPatch } from "../../support/patch";
+import { applyPatch, PatchOp } from "../../support/patch";
+import { homeLab } from "../../support/labs";
 import { readStackConfig } from "../../support/stack";
 
 const issueLines = (raw: Record<string, unknown>) =>
@@ -105,7 +106,7 @@ describe("inventory: the home example", () => {
       ["atlas", "edge", "gw1", "hermes", "infra1", "iris", "jefke", "lewis"],
     );
     for (const m of ssh) {
-      assert.match(m.ssh!.hostKey, /^ssh-ed25519 AAAA/);
+      assert.match(m.ssh!.hostKey ?? "", /^ssh-ed25519 AAAA/);
       assert.equal(m.ssh!.sshd.passwordAuthentication, false, m.name);
       assert.equal(m.ssh!.sshd.kbdInteractiveAuthentication, false, m.name);
       assert.equal(m.ssh!.sshd.permitRootLogin, "prohibit-password", m.name);
@@ -142,8 +143,14 @@ describe("inventory: valid variants", () => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort();
-  it("covers single node, no Talos and no public services", () => {
-    assert.deepEqual(files, ["no-public.yaml", "no-talos.yaml", "single-node.yaml"]);
+  it("covers single node, no Talos, no public services, empty sections, a non-Talos port 50000", () => {
+    assert.deepEqual(files, [
+      "empty-collections.yaml",
+      "no-public.yaml",
+      "no-talos.yaml",
+      "service-on-talos-port.yaml",
+      "single-node.yaml",
+    ]);
   });
   for (const f of files) {
     it(`${f} loads`, () => {
@@ -161,6 +168,25 @@ describe("inventory: valid variants", () => {
       [],
     );
     assert.equal(lab.cloudflare, undefined);
+  });
+  it("empty-collections.yaml: sections left empty mean none, as absent ones do", () => {
+    const lab = loadInventoryOrThrow(readStackConfig(path.join(dir, "empty-collections.yaml")));
+    assert.deepEqual(
+      [lab.flows, lab.hypervisors, lab.services].map((x) => x.length),
+      [0, 0, 0],
+    );
+    assert.deepEqual(
+      lab.machines.map((m) => m.name),
+      ["pi", "rt"],
+    );
+    // The engine passes a key left empty as "" (checked with pulumi 3.259): the same result.
+    const viaEngine = {
+      ...readStackConfig(path.join(dir, "empty-collections.yaml")),
+      "homelab:flows": "",
+      "homelab:hypervisors": "",
+      "homelab:services": "",
+    };
+    assert.deepEqual(loadInventoryOrThrow(viaEngine), lab);
   });
   it("single-node.yaml is one Talos control plane that also schedules workloads", () => {
     const lab = loadInventoryOrThrow(readStackConfig(path.join(dir, "single-node.yaml")));
@@ -230,5 +256,57 @@ describe("inventory: all problems at once", () => {
       "aws:region": "y",
     };
     assert.deepEqual(issueLines(raw), []);
+  });
+});
+
+describe("inventory: hypervisor domain type, VM host keys and disks", () => {
+  const problems = (patch: PatchOp[]) => {
+    try {
+      homeLab(patch);
+      return [];
+    } catch (e) {
+      return (e as Error).message.split("\n").slice(1);
+    }
+  };
+
+  it("defaults: kvm domains, disks removed with their VM", () => {
+    const lab = homeLab();
+    assert.deepEqual(
+      lab.hypervisors.map((h) => h.domainType),
+      lab.hypervisors.map(() => "kvm"),
+    );
+    assert.ok(lab.hypervisors.flatMap((h) => h.vms).every((v) => v.keepDisk === false));
+    const lab2 = homeLab([
+      { set: "homelab:hypervisors.atlas.domainType", value: "qemu" },
+      { set: "homelab:hypervisors.atlas.vms.hermes.keepDisk", value: true },
+    ]);
+    const atlas = lab2.hypervisors.find((h) => h.name === "atlas")!;
+    assert.equal(atlas.domainType, "qemu");
+    assert.equal(atlas.vms.find((v) => v.name === "hermes")!.keepDisk, true);
+  });
+
+  it("rejects an unknown domain type, naming the path and the choices", () => {
+    const p = problems([{ set: "homelab:hypervisors.atlas.domainType", value: "xen" }]);
+    assert.equal(
+      p[0],
+      '  - homelab:hypervisors.atlas.domainType: "xen" is not allowed; expected one of kvm, qemu. Use one of those.',
+    );
+  });
+
+  it("a Debian VM may leave its host key to the program; a NixOS VM or a host may not", () => {
+    const lab = homeLab([{ delete: "homelab:hypervisors.atlas.vms.hermes.ssh.hostKey" }]);
+    const hermes = lab.machines.find((m) => m.name === "hermes")!;
+    assert.equal(hermes.os, "debian");
+    assert.equal(hermes.ssh!.hostKey, undefined);
+    assert.equal(hermes.ssh!.host, hermes.interfaces[0]!.address);
+    const nixos = problems([{ delete: "homelab:hypervisors.lewis.vms.infra1.ssh.hostKey" }]);
+    assert.equal(nixos.length, 1, nixos.join("\n"));
+    assert.match(
+      nixos[0]!,
+      /homelab:hypervisors\.lewis\.vms\.infra1\.ssh\.hostKey: \(missing\) is required for a nixos VM; .*only Debian VMs get one generated/,
+    );
+    const host = problems([{ delete: "homelab:hosts.iris.ssh.hostKey" }]);
+    assert.equal(host.length, 1, host.join("\n"));
+    assert.match(host[0]!, /homelab:hosts\.iris\.ssh\.hostKey: \(missing\) is required/);
   });
 });

@@ -15,6 +15,7 @@ describe("policy pack: metadata", () => {
         "ssh-host-key-pinned mandatory high",
         "zone-isolation mandatory critical",
         "dmz-only-ingress mandatory critical",
+        "cluster-api-isolation mandatory critical",
         "firewall-default-deny mandatory critical",
         "versions-pinned advisory medium",
         "hypervisor-minimal advisory medium",

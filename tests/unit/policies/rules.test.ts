@@ -64,12 +64,14 @@ describe("policy: ssh-no-password-auth", function () {
   });
   it("flags sshd accepting passwords on a host (intent)", async () => {
     assert.deepEqual(
-      await after(
-        isIntent("edge-intent"),
-        (p) => ((intentOf(p).ssh as Intent).passwordAuthentication = true),
-      ),
+      await after(isIntent("edge-intent"), (p) => {
+        const ssh = intentOf(p).ssh as Intent;
+        ssh.passwordAuthentication = true;
+        (ssh.settingsFrom as Intent).passwordAuthentication =
+          "homelab:hypervisors.atlas.vms.edge.ssh.sshd";
+      }),
       [
-        "ssh-no-password-auth/mandatory: sshd on vm edge (debian) accepts password logins (PasswordAuthentication yes). Fix: Remove passwordAuthentication: true from edge's ssh.sshd (or homelab:ssh.sshd). [finding sshd-password:edge]",
+        "ssh-no-password-auth/mandatory: sshd on vm edge (debian) accepts password logins (PasswordAuthentication yes). Fix: Remove passwordAuthentication: true from homelab:hypervisors.atlas.vms.edge.ssh.sshd. [finding sshd-password:edge]",
       ],
     );
   });
@@ -80,7 +82,7 @@ describe("policy: ssh-no-password-auth", function () {
         (p) => ((intentOf(p).ssh as Intent).kbdInteractiveAuthentication = true),
       ),
       [
-        "ssh-no-password-auth/mandatory: sshd on vm infra1 (nixos) accepts keyboard-interactive logins (password prompts through PAM). Fix: Remove kbdInteractiveAuthentication: true from infra1's ssh.sshd (or homelab:ssh.sshd). [finding sshd-kbd:infra1]",
+        "ssh-no-password-auth/mandatory: sshd on vm infra1 (nixos) accepts keyboard-interactive logins (password prompts through PAM). Fix: Remove kbdInteractiveAuthentication: true from homelab:ssh.sshd (the global setting: infra1 has none of its own, and every host without one inherits it). [finding sshd-kbd:infra1]",
       ],
     );
   });
@@ -95,7 +97,7 @@ describe("policy: ssh-root-login", function () {
         (p) => ((intentOf(p).ssh as Intent).permitRootLogin = "yes"),
       ),
       [
-        "ssh-root-login/mandatory: sshd on host iris (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password (or no) for iris. [finding sshd-root:iris]",
+        "ssh-root-login/mandatory: sshd on host iris (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password (or no) in homelab:ssh.sshd (the global setting: iris has none of its own, and every host without one inherits it). [finding sshd-root:iris]",
       ],
     );
   });
@@ -214,6 +216,9 @@ describe("policy: zone-isolation", function () {
       ),
       [
         "zone-isolation/mandatory: The internet can open connections into internal (internal): wan -> internal on any port to any address (router gw1). Only published DMZ ports (port-forwards, tunnels) may be reachable from the WAN. Fix: Remove the flow from wan; publish a DMZ service with a port-forward or tunnel instead. [finding wan-flow:internal]",
+        "cluster-api-isolation/mandatory: The internet can reach the Talos API of cluster homelab (tcp/50000 on 10.0.20.11, 10.0.20.12, 10.0.20.13, 10.0.20.21, 10.0.20.22, 10.0.20.23) in the more trusted zone internal: wan -> internal on any port to any address (router gw1). Anyone can try the cluster's credentials there. Fix: Narrow the flow from wan to internal so it leaves out tcp/50000 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:wan->internal:talos]",
+        "cluster-api-isolation/mandatory: The internet can reach the Talos trustd of cluster homelab (tcp/50001 on 10.0.20.11, 10.0.20.12, 10.0.20.13) in the more trusted zone internal: wan -> internal on any port to any address (router gw1). Anyone can try the cluster's credentials there. Fix: Narrow the flow from wan to internal so it leaves out tcp/50001 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:wan->internal:trustd]",
+        "cluster-api-isolation/mandatory: The internet can reach the Kubernetes API of cluster homelab (tcp/6443 on 10.0.20.11, 10.0.20.12, 10.0.20.13, 10.0.20.10) in the more trusted zone internal: wan -> internal on any port to any address (router gw1). Anyone can try the cluster's credentials there. Fix: Narrow the flow from wan to internal so it leaves out tcp/6443 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:wan->internal:kubernetes]",
       ],
     );
   });
@@ -226,6 +231,9 @@ describe("policy: zone-isolation", function () {
       ),
       [
         "zone-isolation/mandatory: Flow dmz -> internal on any port to any address (router gw1) lets lower-trust dmz (dmz) into higher-trust internal (internal) on any port to any address. Fix: Narrow it: use toService (or toHost) and the service's ports. [finding broad:dmz->internal]",
+        "cluster-api-isolation/mandatory: Zone dmz (dmz) can reach the Talos API of cluster homelab (tcp/50000 on 10.0.20.11, 10.0.20.12, 10.0.20.13, 10.0.20.21, 10.0.20.22, 10.0.20.23) in the more trusted zone internal: dmz -> internal on any port to any address (router gw1). Whoever controls a dmz machine can try the cluster's credentials there. Fix: Narrow the flow from dmz to internal so it leaves out tcp/50000 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:dmz->internal:talos]",
+        "cluster-api-isolation/mandatory: Zone dmz (dmz) can reach the Talos trustd of cluster homelab (tcp/50001 on 10.0.20.11, 10.0.20.12, 10.0.20.13) in the more trusted zone internal: dmz -> internal on any port to any address (router gw1). Whoever controls a dmz machine can try the cluster's credentials there. Fix: Narrow the flow from dmz to internal so it leaves out tcp/50001 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:dmz->internal:trustd]",
+        "cluster-api-isolation/mandatory: Zone dmz (dmz) can reach the Kubernetes API of cluster homelab (tcp/6443 on 10.0.20.11, 10.0.20.12, 10.0.20.13, 10.0.20.10) in the more trusted zone internal: dmz -> internal on any port to any address (router gw1). Whoever controls a dmz machine can try the cluster's credentials there. Fix: Narrow the flow from dmz to internal so it leaves out tcp/6443 (it allows any port) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:dmz->internal:kubernetes]",
       ],
     );
   });
@@ -240,7 +248,7 @@ describe("policy: zone-isolation", function () {
     );
     assert.equal(
       out[0],
-      "zone-isolation/mandatory: vm edge has addresses in dmz (dmz) and internal (internal): whoever compromises it from the lower-trust zone is inside the higher one without crossing the firewall. Fix: Give edge a NIC in one zone only and let the router's flows carry what it needs. [finding multihomed:edge]",
+      "zone-isolation/mandatory: vm edge has addresses in dmz (dmz) and internal (internal): whoever compromises it from the lower-trust zone is inside the higher one without crossing the firewall. Fix: Keep edge's primary NIC (zone dmz) and remove the one in zone internal from homelab:hypervisors.atlas.vms.edge.nics; let a narrow flow (toService) carry what it needs. [finding multihomed:edge]",
     );
     assert.equal(out.length, 1, out.join("\n"));
   });
@@ -261,21 +269,21 @@ describe("policy: zone-isolation", function () {
         (p) => ((intentOf(p).nics as Intent[])[0]!.bridge = "br-internal"),
       ),
       [
-        "zone-isolation/mandatory: VM hermes declares its NIC ca:fe:c0:ff:ee:07 in zone dmz (dmz) but it is attached to bridge br-internal, which carries zone internal (internal). Fix: Attach the NIC to br-dmz. [finding vm-bridge:hermes:ca:fe:c0:ff:ee:07]",
+        "zone-isolation/mandatory: VM hermes declares its NIC ca:fe:c0:ff:ee:07 in zone dmz (dmz) but it is attached to bridge br-internal, which carries zone internal (internal). Fix: Attach the NIC back to br-dmz: the VM's domain is rendered from homelab:hypervisors.atlas.vms.hermes.nics[0].zone, so `pulumi up` restores it unless the domain was edited by hand (virsh edit). If the VM belongs in zone internal, set that zone there instead. [finding vm-bridge:hermes:ca:fe:c0:ff:ee:07]",
       ],
     );
   });
 
   it("refuses intent records of another version instead of misreading them (and judges nothing else)", async () => {
     assert.deepEqual(await after(isIntent("test-zones"), (p) => (p.version = 99)), [
-      "intent-records-current/mandatory: intent record test-zones has version 99; this policy pack understands version 1. Update the policy pack and the program together. Fix: Run the policy pack that matches the program version. [finding intent:urn:pulumi:test::homelab::homelab:index:Lab$homelab:intent:Record::test-zones]",
+      "intent-records-current/mandatory: intent record test-zones has version 99; this policy pack understands version 2. Update the policy pack and the program together. Fix: Run the policy pack that matches the program version. [finding intent:urn:pulumi:test::homelab::homelab:index:Lab$homelab:intent:Record::test-zones]",
     ]);
   });
 });
 
 describe("policy: dmz-only-ingress", function () {
   this.timeout(60000);
-  it("flags publishing the Kubernetes API, and the internal target", async () => {
+  it("flags the internal target of a port-forward to the Kubernetes API (cluster-api-isolation flags the API)", async () => {
     assert.deepEqual(
       await after(isIntent("gw1-router-intent"), (p) =>
         (intentOf(p).portForwards as Intent[]).push({
@@ -288,8 +296,8 @@ describe("policy: dmz-only-ingress", function () {
         }),
       ),
       [
-        "dmz-only-ingress/mandatory: Port-forward tcp/6443 on router gw1 -> service k8s at 10.0.20.10:6443 publishes the Kubernetes API to the internet. Fix: Remove the port-forward; reach the cluster's APIs from the management zone (or over a VPN) only. [finding api:gw1:tcp/6443]",
         "dmz-only-ingress/mandatory: Port-forward tcp/6443 on router gw1 -> service k8s at 10.0.20.10:6443 exposes zone internal (internal) to the internet; internet traffic must terminate in the DMZ. Fix: Forward to a DMZ reverse proxy instead (e.g. homelab:services.<proxy> in the dmz zone) and let it reach k8s through a toService flow. [finding port-forward:gw1:tcp/6443]",
+        "cluster-api-isolation/mandatory: Port-forward tcp/6443 on router gw1 -> service k8s at 10.0.20.10:6443 publishes the Kubernetes API of cluster homelab to the internet. Fix: Remove the port-forward (homelab:routers.gw1.portForwards); reach the cluster's APIs from the management zone (or over a VPN) only. [finding api:gw1:tcp/6443]",
       ],
     );
   });
@@ -300,7 +308,7 @@ describe("policy: dmz-only-ingress", function () {
         Object.assign(intentOf(p), { entryService: "mariadb", entryZone: "internal" });
       }),
       [
-        "dmz-only-ingress/mandatory: Public name www.example.com (service website, via proxy) enters the lab at mariadb in zone internal, not in the DMZ. Fix: Serve www.example.com through a DMZ entry: set public.via to proxy with a DMZ reverse proxy, or move mariadb into the DMZ. [finding exposure:website]",
+        "dmz-only-ingress/mandatory: Public name www.example.com (service website, via proxy) enters the lab at mariadb in zone internal, not in the DMZ. Fix: Serve www.example.com through a DMZ entry: set public.via to proxy with a DMZ reverse proxy (e.g. homelab:services.<proxy> in the dmz zone) and let it reach mariadb through a toService flow. [finding exposure:website]",
       ],
     );
   });
@@ -406,7 +414,7 @@ describe("policy: versions-pinned", function () {
           ).template.spec.containers[0]!.image = "nginx"),
       ),
       [
-        "versions-pinned/advisory: Deployment test-workloads-website runs image nginx, which floats (no tag). Fix: Pin a release tag or an @sha256 digest. [finding image:nginx]",
+        "versions-pinned/advisory: Deployment test-workloads-website runs image nginx, which floats (no tag). Fix: Pin a release tag with the full version (e.g. 1.27.3) or an @sha256 digest. [finding image:nginx]",
       ],
     );
   });

@@ -2,11 +2,13 @@ import * as assert from "node:assert/strict";
 import { POLICIES } from "../../../policies/all";
 import { evaluateStack, fromRecorded } from "../../support/policy-harness";
 import { lines } from "../../support/policy-fixture";
-import { insecureConfig, runProgram } from "../../support/program";
+import { insecureConfig, runProgram, validConfig } from "../../support/program";
+import { corpus } from "../../support/corpus";
+import { loadInventory } from "../../../model/load";
 
 /** The real program (index.ts) under mocks, its recorded resources fed to the stack policies. */
-async function judge(fixture: string): Promise<string[]> {
-  const r = await runProgram(insecureConfig(fixture));
+async function judge(fixture: string, kind: "insecure" | "secure" = "insecure"): Promise<string[]> {
+  const r = await runProgram(insecureConfig(fixture, kind));
   if (r.error) throw r.error;
   return lines(evaluateStack(POLICIES, fromRecorded(r.resources)).violations);
 }
@@ -17,9 +19,9 @@ const findings = (ls: string[]) =>
 describe("policy pack on insecure variants of the home stack (intent records reach the policies)", function () {
   this.timeout(60000);
 
-  it("password SSH on one host", async () => {
+  it("password SSH on one host (the fix names the host's own setting)", async () => {
     assert.deepEqual(await judge("password-ssh.yaml"), [
-      "ssh-no-password-auth/mandatory: sshd on vm edge (debian) accepts password logins (PasswordAuthentication yes). Fix: Remove passwordAuthentication: true from edge's ssh.sshd (or homelab:ssh.sshd). [finding sshd-password:edge]",
+      "ssh-no-password-auth/mandatory: sshd on vm edge (debian) accepts password logins (PasswordAuthentication yes). Fix: Remove passwordAuthentication: true from homelab:hypervisors.atlas.vms.edge.ssh.sshd. [finding sshd-password:edge]",
     ]);
   });
 
@@ -49,8 +51,13 @@ describe("policy pack on insecure variants of the home stack (intent records rea
     ]);
   });
 
-  it("root login with a password allowed everywhere", async () => {
-    assert.deepEqual(findings(await judge("root-login-yes.yaml")), [
+  it("root login with a password allowed everywhere (the fix says the setting is the global one)", async () => {
+    const out = await judge("root-login-yes.yaml");
+    assert.equal(
+      out[0],
+      "ssh-root-login/mandatory: sshd on router gw1 (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password (or no) in homelab:ssh.sshd (the global setting: gw1 has none of its own, and every host without one inherits it). [finding sshd-root:gw1]",
+    );
+    assert.deepEqual(findings(out), [
       "ssh-root-login/mandatory sshd-root:gw1",
       "ssh-root-login/mandatory sshd-root:atlas",
       "ssh-root-login/mandatory sshd-root:jefke",
@@ -60,5 +67,92 @@ describe("policy pack on insecure variants of the home stack (intent records rea
       "ssh-root-login/mandatory sshd-root:infra1",
       "ssh-root-login/mandatory sshd-root:iris",
     ]);
+  });
+
+  it("a hypervisor managed from the DMZ, next to its guests", async () => {
+    assert.deepEqual(await judge("hypervisor-managed-from-dmz.yaml"), [
+      "zone-isolation/mandatory: Hypervisor atlas has its management address 192.168.30.2 in zone dmz (dmz), where guests live (edge, hermes): whoever controls a machine there reaches the hypervisor's management directly, and with it every guest. Fix: Move atlas's management address (homelab:hypervisors.atlas.zone and address) into a zone of its own with trust hypervisor, reachable from the management zone only. [finding hypervisor-zone:atlas]",
+    ]);
+  });
+
+  it("a guest VM on the bridge of the hypervisors' own zone", async () => {
+    assert.deepEqual(await judge("vm-on-hypervisor-bridge.yaml"), [
+      "zone-isolation/mandatory: VM scratch has a NIC on br-hypervisors in zone hypervisors (hypervisor), where the management addresses of atlas, jefke, lewis are: a compromised guest sits inside the hypervisor zone without crossing the firewall. Fix: Put the NIC in a guest zone (homelab:hypervisors.atlas.vms.scratch.nics[0].zone) and drop zone hypervisors from the bridges of atlas. [finding vm-in-protected-zone:scratch:hypervisors]",
+    ]);
+  });
+
+  it("the hypervisors' zone declared internal is judged by what lives in it", async () => {
+    assert.deepEqual(await judge("hypervisor-zone-declared-internal.yaml"), [
+      "zone-isolation/mandatory: Zone hypervisors is declared internal, but it holds the management addresses of hypervisors atlas, jefke, lewis: what lives in it makes it a hypervisor zone, and it is judged as one. Fix: Declare homelab:zones.hypervisors.trust: hypervisor, so that default deny and this policy protect it as such. [finding trust:hypervisors]",
+    ]);
+  });
+
+  it("a flow over the whole port range to one host is broad", async () => {
+    assert.deepEqual(await judge("full-port-range-flow.yaml"), [
+      "zone-isolation/mandatory: Flow dmz -> internal on tcp/1-65535 to 10.0.20.5 (router gw1) lets lower-trust dmz (dmz) into higher-trust internal (internal) on tcp/1-65535, a range of 65535 ports. Fix: Narrow it: use toService (or toHost) and the service's ports. [finding broad:dmz->internal]",
+    ]);
+  });
+
+  it("a narrow DMZ flow to a Talos node's API port (by the cluster's facts)", async () => {
+    assert.deepEqual(await judge("dmz-flow-to-talos-api.yaml"), [
+      "cluster-api-isolation/mandatory: Zone dmz (dmz) can reach the Talos API of cluster homelab (tcp/50000 on 10.0.20.11) in the more trusted zone internal: dmz -> internal on tcp/50000 to 10.0.20.11 (router gw1). Whoever controls a dmz machine can try the cluster's credentials there. Fix: Narrow the flow from dmz to internal so it leaves out tcp/50000 (it allows tcp/50000) or points at a service (toService), and manage the cluster from the management zone. [finding api-flow:dmz->internal:talos]",
+    ]);
+  });
+
+  it("the tunnel's connector on an internal machine", async () => {
+    assert.deepEqual(await judge("tunnel-connector-internal.yaml"), [
+      "dmz-only-ingress/mandatory: The Cloudflare tunnel connector (cloudflared) runs on vm infra1 in zone internal (internal): internet traffic for blog.example.com enters the lab there, past the DMZ. Fix: Set homelab:cloudflare.tunnel.connector to a DMZ machine (edge, hermes); let it reach inside services through narrow flows. [finding tunnel-connector:infra1]",
+    ]);
+  });
+
+  it("a port-forward to a service on a hypervisor: the fix moves it, never a DMZ -> hypervisor flow", async () => {
+    assert.deepEqual(await judge("port-forward-to-hypervisor.yaml"), [
+      "dmz-only-ingress/mandatory: Port-forward tcp/9100 on router gw1 -> service monitor at 192.168.40.2:9100 exposes zone hypervisors (hypervisor) to the internet; internet traffic must terminate in the DMZ. Fix: Move monitor off hypervisor atlas: run it in a VM in the DMZ (declare the VM under a hypervisor's vms and set homelab:services.monitor.runsOn.host to it). A DMZ reverse proxy could not reach it where it is, since zone-isolation blocks every flow from the DMZ into zone hypervisors (hypervisor). [finding port-forward:gw1:tcp/9100]",
+      "hypervisor-minimal/advisory: Hypervisor atlas runs monitor itself. Fix: Move monitor into a VM on atlas. [finding services:atlas]",
+    ]);
+  });
+
+  it("an image on a floating tag (advisory)", async () => {
+    assert.deepEqual(await judge("image-floating-tag.yaml"), [
+      "versions-pinned/advisory: Deployment test-workloads-website runs image nginx:stable, which floats (tag stable names no exact release). Fix: Pin a release tag with the full version (e.g. 1.27.3) or an @sha256 digest. [finding image:nginx:stable]",
+    ]);
+  });
+
+  it("covers every insecure fixture", () => {
+    const tested = [
+      "cloudflare-to-internal.yaml",
+      "dmz-flow-to-talos-api.yaml",
+      "dmz-to-hypervisors.yaml",
+      "full-port-range-flow.yaml",
+      "hypervisor-in-dmz.yaml",
+      "hypervisor-managed-from-dmz.yaml",
+      "hypervisor-zone-declared-internal.yaml",
+      "image-floating-tag.yaml",
+      "password-ssh.yaml",
+      "port-forward-to-hypervisor.yaml",
+      "port-forward-to-internal.yaml",
+      "root-login-yes.yaml",
+      "tunnel-connector-internal.yaml",
+      "vm-on-hypervisor-bridge.yaml",
+    ];
+    assert.deepEqual(
+      corpus("insecure").map((c) => c.file),
+      tested,
+    );
+  });
+});
+
+describe("policy pack on the same kinds of change done right (secure fixtures pass every policy)", function () {
+  this.timeout(120000);
+  for (const c of corpus("secure")) {
+    it(`${c.file}: ${c.title}`, async () => {
+      assert.deepEqual(loadInventory(c.raw).issues, []);
+      assert.deepEqual(await judge(c.file, "secure"), []);
+    });
+  }
+  it("a lab without Talos publishing a service on tcp/50000 (once blocked as the Talos API)", async () => {
+    const r = await runProgram(validConfig("service-on-talos-port.yaml"));
+    if (r.error) throw r.error;
+    assert.deepEqual(lines(evaluateStack(POLICIES, fromRecorded(r.resources)).violations), []);
   });
 });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { STANDIN_BIN, TalosStandIn } from "../support/talosctl-standin";
+import { TEST_DEPLOY_KEY } from "../support/program";
 import { REPO } from "../support/stack";
 
 const PROGRAM = path.join(REPO, "tests", "engine", "talos");
@@ -24,6 +25,7 @@ const NODES = {
   w1: "192.168.1.21",
   w2: "192.168.1.22",
 };
+const DEPLOY_KEY = "homelab:deployPrivateKey";
 const ipName = new Map(Object.entries(NODES).map(([n, ip]) => [ip, n]));
 
 /** The toolchain's environment (pulumi, the language host, PULUMI_HOME with the command plugin). */
@@ -67,9 +69,14 @@ describe("engine: a Talos cluster through the real engine and the talosctl stand
     if (r.error) throw r.error;
     return { status: r.status ?? -1, stdout: r.stdout, output: `${r.stdout}${r.stderr}` };
   };
+  /** Rewrites the stack's config, keeping the deploy key (a secret the program requires). */
   const writeConfig = (config: Record<string, unknown>) => {
-    const file = parse(readFileSync(STACK_FILE, "utf8")) as Record<string, unknown>;
-    writeFileSync(STACK_FILE, stringify({ ...file, config }));
+    const file = parse(readFileSync(STACK_FILE, "utf8")) as { config?: Record<string, unknown> };
+    const key = file.config?.[DEPLOY_KEY];
+    writeFileSync(
+      STACK_FILE,
+      stringify({ ...file, config: { ...config, ...(key ? { [DEPLOY_KEY]: key } : {}) } }),
+    );
   };
   const withTalos = (change: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     ...inventory.config,
@@ -105,6 +112,18 @@ describe("engine: a Talos cluster through the real engine and the talosctl stand
     const init = pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"]);
     assert.equal(init.status, 0, init.output);
     writeConfig(inventory.config);
+    // The program requires the deploy key as a secret even though no SSH host is provisioned here.
+    const key = pulumi([
+      "config",
+      "set",
+      "--secret",
+      "--stack",
+      STACK,
+      "--",
+      DEPLOY_KEY,
+      TEST_DEPLOY_KEY,
+    ]);
+    assert.equal(key.status, 0, key.output);
   });
   after(() => {
     rmSync(STACK_FILE, { force: true });

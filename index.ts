@@ -1,7 +1,11 @@
 // Wiring only: stack config → validated model → components → exports.
 import * as pulumi from "@pulumi/pulumi";
 import { HomeLab } from "./components/lab";
-import { deployPrivateKey, loadLabFromStackConfig } from "./model/pulumi-config";
+import {
+  adoptedTalosSecrets,
+  deployPrivateKey,
+  loadLabFromStackConfig,
+} from "./model/pulumi-config";
 import { assertCurrent, projectRoot } from "./runtime/compiled";
 
 // Pulumi runs the compiled program (build/index.js, Pulumi.yaml): never one older than its sources.
@@ -14,7 +18,11 @@ if (__filename.endsWith(".js")) assertCurrent(projectRoot(__dirname), "program")
 if (process.env.HOMELAB_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
 
 const lab = loadLabFromStackConfig();
-const home = new HomeLab(pulumi.getStack(), { lab, privateKey: deployPrivateKey() });
+const home = new HomeLab(pulumi.getStack(), {
+  lab,
+  privateKey: deployPrivateKey(),
+  talosSecrets: adoptedTalosSecrets(lab),
+});
 
 export const machines = pulumi.all(home.ready);
 /** Secret. null when the lab has no Talos cluster. */

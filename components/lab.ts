@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Lab } from "../model/lab";
 import { machineIntent, versionsIntent, zonesIntent } from "../renderers/intents";
+import { inWaveOrder, waveIntent, wavePredecessors } from "../renderers/waves";
 import { Hypervisor } from "./hypervisor";
 import { IntentRecord } from "./intent-record";
 import { LinuxHost } from "./linux-host";
@@ -18,12 +19,16 @@ export interface HomeLabArgs {
   readonly lab: Lab;
   /** The deployer's SSH private key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** An existing Talos cluster's secrets bundle (secret), to adopt it. @default generated once */
+  readonly talosSecrets?: pulumi.Input<string>;
 }
 
 /**
  * The whole lab, wired in dependency order: routers first (they carry every VLAN), then hypervisors
  * and their VMs, then the guests' operating systems (Debian over SSH, NixOS, Talos), then Kubernetes
- * workloads and public DNS. Publishes the zone catalogue and pinned versions as intent records.
+ * workloads and public DNS. Machines in a rollout wave (homelab:waves) converge one at a time, each
+ * after the one before it; the others in parallel. Publishes the zone catalogue, pinned versions and
+ * the waves as intent records.
  */
 export class HomeLab extends pulumi.ComponentResource {
   /** Every machine's ready output, by name (resolves after its provisioning ran). */
@@ -44,16 +49,35 @@ export class HomeLab extends pulumi.ComponentResource {
 
     new IntentRecord(`${name}-zones`, { intent: zonesIntent(lab) }, child);
     new IntentRecord(`${name}-versions`, { intent: versionsIntent(lab) }, child);
+    for (const w of lab.waves)
+      new IntentRecord(`${name}-wave-${w.name}`, { intent: waveIntent(w) }, child);
+    // Rollout waves: a member waits for the whole component of the member before it (its units and
+    // their verification); built in wave order so that one exists first.
+    const built = new Map<string, pulumi.Resource>();
+    const previous = wavePredecessors(lab);
+    const waveAfter = (m: string) => (previous.has(m) ? [built.get(previous.get(m)!)!] : []);
+    const keep = <T extends pulumi.Resource>(m: string, r: T) => (built.set(m, r), r);
 
-    const routers = lab.routers.map(
-      (r) => new Router(r.name, { lab, router: r, privateKey }, child),
+    const routers = inWaveOrder(lab.routers, (r) => r.name, lab).map((r) =>
+      keep(
+        r.name,
+        new Router(r.name, { lab, router: r, privateKey, after: waveAfter(r.name) }, child),
+      ),
     );
-    for (const [i, r] of routers.entries()) this.ready[lab.routers[i]!.name] = r.ready;
+    for (const r of lab.routers) this.ready[r.name] = (built.get(r.name) as Router).ready;
 
-    const hypervisors = lab.hypervisors.map(
-      (h) => new Hypervisor(h.name, { lab, hypervisor: h, privateKey, after: routers }, child),
+    const hypervisorsInOrder = inWaveOrder(lab.hypervisors, (h) => h.name, lab).map((h) =>
+      keep(
+        h.name,
+        new Hypervisor(
+          h.name,
+          { lab, hypervisor: h, privateKey, after: [...routers, ...waveAfter(h.name)] },
+          child,
+        ),
+      ),
     );
-    const provisioned: pulumi.Resource[] = [...routers, ...hypervisors];
+    const hypervisors = lab.hypervisors.map((h) => built.get(h.name) as Hypervisor);
+    const provisioned: pulumi.Resource[] = [...routers, ...hypervisorsInOrder];
     lab.hypervisors.forEach((h, i) => (this.ready[h.name] = hypervisors[i]!.ready));
 
     const vmOf = new Map(
@@ -67,10 +91,10 @@ export class HomeLab extends pulumi.ComponentResource {
       if (v.res.hostKey && !v.vm.machine.ssh?.hostKey) hostKeys[vmName] = v.res.hostKey;
     this.hostKeys = hostKeys;
     const guests = [...lab.hypervisors.flatMap((h) => h.vms.map((v) => v.machine)), ...lab.hosts];
-    for (const m of guests) {
+    for (const m of inWaveOrder(guests, (g) => g.name, lab)) {
       if (m.os === "talos") continue;
       const v = vmOf.get(m.name);
-      const after = v ? [v.res] : [...routers];
+      const after = [...(v ? [v.res] : [...routers]), ...waveAfter(m.name)];
       if (m.os === "nixos") {
         const host = new NixosHost(
           m.name,
@@ -79,7 +103,7 @@ export class HomeLab extends pulumi.ComponentResource {
         );
         this.ready[m.name] = host.ready;
         this.databasePasswords[m.name] = host.databasePasswords;
-        provisioned.push(host);
+        provisioned.push(keep(m.name, host));
       } else {
         const host = new LinuxHost(
           m.name,
@@ -87,7 +111,7 @@ export class HomeLab extends pulumi.ComponentResource {
           child,
         );
         this.ready[m.name] = host.ready;
-        provisioned.push(host);
+        provisioned.push(keep(m.name, host));
       }
     }
 
@@ -99,6 +123,7 @@ export class HomeLab extends pulumi.ComponentResource {
 
     if (lab.talos) {
       const nodes = [...lab.talos.controlPlanes, ...lab.talos.workers];
+      const onCluster = lab.services.filter((s) => s.kubernetes);
       const cluster = new TalosCluster(
         lab.talos.clusterName,
         {
@@ -106,19 +131,20 @@ export class HomeLab extends pulumi.ComponentResource {
           cluster: lab.talos,
           vms: nodes.flatMap((n) => (vmOf.has(n.name) ? [vmOf.get(n.name)!.vm] : [])),
           after: nodes.flatMap((n) => (vmOf.has(n.name) ? [vmOf.get(n.name)!.res] : [...routers])),
+          secrets: args.talosSecrets,
+          kubernetesProvider: onCluster.length > 0,
         },
         child,
       );
       this.ready[lab.talos.clusterName] = cluster.ready;
       this.kubeconfig = cluster.kubeconfig;
-      const onCluster = lab.services.filter((s) => s.kubernetes);
-      // Something must answer for LoadBalancer addresses on bare metal: kube-vip, from the pool.
-      const pool = lab.talos.loadBalancerPool;
-      const lb =
-        pool && onCluster.some((s) => s.kubernetes!.serviceType === "LoadBalancer")
-          ? new LoadBalancer(`${name}-lb`, { pool, provider: cluster.provider }, child)
-          : undefined;
-      if (onCluster.length > 0) {
+      if (cluster.provider) {
+        // Something must answer for LoadBalancer addresses on bare metal: kube-vip, from the pool.
+        const pool = lab.talos.loadBalancerPool;
+        const lb =
+          pool && onCluster.some((s) => s.kubernetes!.serviceType === "LoadBalancer")
+            ? new LoadBalancer(`${name}-lb`, { pool, provider: cluster.provider }, child)
+            : undefined;
         new Workloads(
           `${name}-workloads`,
           { services: onCluster, provider: cluster.provider },

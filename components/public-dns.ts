@@ -3,6 +3,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Lab } from "../model/lab";
+import { renderCloudflaredInstall } from "../renderers/cloudflared";
 import { exposureIntents } from "../renderers/intents";
 import { sshConnection, sshEndpoint } from "./connection";
 import { IntentRecord } from "./intent-record";
@@ -72,9 +73,6 @@ export class PublicDns extends pulumi.ComponentResource {
         { parent: this },
       );
       const connector = lab.machines.find((m) => m.name === cf.tunnelConnector)!;
-      const install =
-        'set -eu; read -r token; command -v cloudflared >/dev/null || { echo "install cloudflared first" >&2; exit 1; }; ' +
-        'cloudflared service uninstall >/dev/null 2>&1 || true; cloudflared service install "$token"';
       new command.remote.Command(
         `${name}-cloudflared`,
         {
@@ -82,10 +80,7 @@ export class PublicDns extends pulumi.ComponentResource {
             sshEndpoint(connector.ssh!, args.hostKeys?.[connector.name]),
             args.privateKey,
           ),
-          create:
-            lab.adminUser === "root"
-              ? install
-              : `sudo -n sh -c '${install.replace(/'/g, `'"'"'`)}'`,
+          create: renderCloudflaredInstall(lab.adminUser),
           stdin: pulumi.secret(token.token),
           logging: "stderr",
         },

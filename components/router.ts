@@ -15,6 +15,8 @@ export interface RouterArgs {
   readonly router: RouterModel;
   /** The deploy key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** Wait for these first (the router before it in a rollout wave). */
+  readonly after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -36,7 +38,10 @@ export class Router extends pulumi.ComponentResource {
       firewallUnit(lab, router),
       dnsUnit(lab, router),
     ];
-    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, { parent: this });
+    const ssh = sshPort(name, target, args.privateKey, lab.adminUser, specs[0]!, {
+      parent: this,
+      dependsOn: args.after ?? [],
+    });
     const unit = (i: number, after: pulumi.Resource[]) =>
       new ConfigUnit(
         `${name}-${specs[i]!.unit}`,

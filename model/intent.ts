@@ -180,7 +180,30 @@ export interface VersionsIntent {
   readonly items: readonly { readonly what: string; readonly version: string }[];
 }
 
+/**
+ * An ordered rollout: machines whose changes must not happen at once (a Talos cluster's nodes, a
+ * wave of hypervisors). Phases run in order; within a phase, each stage starts only after the
+ * previous one converged and passed its gate. Published so the PR comment can list the order.
+ */
+export interface RolloutIntent {
+  readonly kind: "rollout";
+  /** `talos:<cluster>` or `wave:<name>`. */
+  readonly name: string;
+  readonly description: string;
+  /** What each stage must pass before the next one starts. */
+  readonly gate: string;
+  readonly phases: readonly {
+    readonly name: string;
+    readonly stages: readonly {
+      readonly members: readonly string[];
+      /** Resources that carry the stage's change; absent: every resource of the member machines. */
+      readonly resources?: readonly string[];
+    }[];
+  }[];
+}
+
 export type Intent =
+  | RolloutIntent
   | ZonesIntent
   | MachineIntent
   | RouterIntent

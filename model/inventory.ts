@@ -15,6 +15,7 @@ import { RouterSpec, routersSchema } from "./sections/routers";
 import { servicesSchema, ServiceSpec } from "./sections/services";
 import { sshSchema, SshSpec } from "./sections/ssh";
 import { talosSchema, TalosSpec } from "./sections/talos";
+import { wavesSchema, WavesSpec } from "./sections/waves";
 import { zonesSchema, ZoneSpec } from "./sections/zones";
 
 export type { CloudflareSpec } from "./sections/cloudflare";
@@ -28,6 +29,7 @@ export type { KubernetesWorkloadSpec, ServicePort, ServiceSpec } from "./section
 export type { HostSshSpec, PermitRootLogin, SshdSettings, SshSpec } from "./sections/ssh";
 export { DEFAULT_SSHD } from "./sections/ssh";
 export type { TalosSpec } from "./sections/talos";
+export type { WavesSpec } from "./sections/waves";
 export type { Trust, ZoneSpec } from "./sections/zones";
 export { TRUST_LEVELS, TRUST_RANK } from "./sections/zones";
 
@@ -44,6 +46,7 @@ export interface Inventory {
   talos?: TalosSpec;
   services: Record<string, ServiceSpec>;
   cloudflare?: CloudflareSpec;
+  waves?: WavesSpec;
 }
 
 /** Every key of the `homelab:` namespace the model reads, with its schema; `empty` is the value of
@@ -60,10 +63,13 @@ export const INVENTORY_KEYS = {
   talos: { required: false, schema: talosSchema as Schema<unknown> },
   services: { required: false, schema: servicesSchema as Schema<unknown>, empty: {} },
   cloudflare: { required: false, schema: cloudflareSchema as Schema<unknown> },
+  waves: { required: false, schema: wavesSchema as Schema<unknown> },
 } as const;
 
 /** Secret keys: declared, read by index.ts with requireSecret, never parsed into the model. */
 export const SECRET_KEYS = {
   deployPrivateKey:
     "The deployer's SSH private key (OpenSSH format). Secret: `pulumi config set --secret homelab:deployPrivateKey < ~/.ssh/homelab_ed25519`.",
+  talosSecrets:
+    "Optional: an existing Talos cluster's secrets bundle (`secrets.yaml` of `talosctl gen secrets`), used instead of generating one, to adopt a running cluster. Secret: `pulumi config set --secret homelab:talosSecrets < secrets.yaml`; see README, Adopting an existing Talos cluster.",
 } as const;

@@ -217,6 +217,12 @@ export interface TalosCluster {
     readonly controlPlane: unknown[];
     readonly worker: unknown[];
   };
+  readonly rollout: {
+    /** Workers changed at the same time; control planes always go one at a time. */
+    readonly workersAtOnce: number;
+    /** Bound of each node's health gate. */
+    readonly healthTimeoutSec: number;
+  };
 }
 
 export interface ServicePortResolved {
@@ -256,6 +262,13 @@ export interface DnsRecord {
   readonly address: string;
 }
 
+/** Machines that converge one at a time, in this order (homelab:waves). */
+export interface Wave {
+  readonly name: string;
+  readonly machines: readonly string[];
+  readonly description?: string;
+}
+
 export interface Lab {
   readonly domain: string;
   readonly adminUser: string;
@@ -282,4 +295,6 @@ export interface Lab {
     readonly publicAddress?: string;
     readonly tunnelConnector?: string;
   };
+  /** Rollout waves, by name. */
+  readonly waves: readonly Wave[];
 }

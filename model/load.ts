@@ -19,6 +19,7 @@ import { checkHosts, collectMachines, machineFromSpec } from "./sections/machine
 import { checkRouters, resolveRouter, routerMachine } from "./sections/routers";
 import { checkServices, resolveServices } from "./sections/services";
 import { checkTalos, resolveTalos } from "./sections/talos";
+import { checkWaves, resolveWaves } from "./sections/waves";
 import { checkZones } from "./sections/zones";
 
 export { bridgeName, tapName } from "./sections/hypervisors";
@@ -117,6 +118,7 @@ function validate(ctx: Context): void {
   checkTalos(ctx);
   checkServices(ctx);
   checkCloudflare(ctx);
+  checkWaves(ctx);
   ctx.checkRanges(); // last: every static address is claimed by now
 }
 
@@ -162,5 +164,6 @@ function resolve(inv: Inventory): Lab {
     services,
     dnsRecords: dnsRecords(inv.domain, machines, talos, services),
     cloudflare: resolveCloudflare(inv.cloudflare),
+    waves: resolveWaves(inv.waves),
   };
 }

@@ -10,6 +10,7 @@ import { InventoryError, loadInventory, NAMESPACE } from "./load";
 import type { Lab } from "./lab";
 import type { Issue } from "./schema";
 import { readStackFile } from "./stack-file";
+import { TALOS_SECRETS_KEY, talosSecretsProblems } from "./talos-secrets";
 
 /**
  * Converts raw config strings (as the engine passes them) to values: structured keys arrive as JSON
@@ -47,7 +48,7 @@ export function rawInventoryFromConfig(
 }
 
 /**
- * Secret keys must be set, and set as secrets. The program checks this itself instead of declaring
+ * The deploy key must be set, and set as a secret. The program checks this itself instead of declaring
  * the keys in Pulumi.yaml: the engine stops at the first declared key that is missing, before the
  * program runs, and would hide every other problem of the stack.
  */
@@ -56,7 +57,9 @@ export function secretKeyIssues(
   isSecret: (key: string) => boolean,
 ): Issue[] {
   const issues: Issue[] = [];
-  for (const key of Object.keys(SECRET_KEYS)) {
+  // The deploy key is the one required secret; the optional homelab:talosSecrets is checked
+  // (secret, complete bundle) where it is read, adoptedTalosSecrets below.
+  for (const key of ["deployPrivateKey"] satisfies (keyof typeof SECRET_KEYS)[]) {
     const fullKey = `${NAMESPACE}:${key}`;
     const set = `Set it with \`pulumi config set --secret ${fullKey} < ~/.ssh/homelab_ed25519\`.`;
     if (!(fullKey in all) || all[fullKey] === "") {
@@ -104,4 +107,34 @@ function stackFileSource(): ((path: string) => string | undefined) | undefined {
 /** The deploy key, as a secret Output. */
 export function deployPrivateKey(): pulumi.Output<string> {
   return new pulumi.Config(NAMESPACE).requireSecret("deployPrivateKey");
+}
+
+/**
+ * The adopted Talos secrets bundle (homelab:talosSecrets) as a secret Output, or undefined when it
+ * is not set (the cluster generates its own once). A plaintext or incomplete bundle fails the
+ * program before anything is registered; the messages never contain the value.
+ */
+export function adoptedTalosSecrets(lab: Lab): pulumi.Output<string> | undefined {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const value = pulumi.runtime.allConfig()[TALOS_SECRETS_KEY];
+  if (value === undefined || value === "") return undefined;
+  const issues: Issue[] = !lab.talos
+    ? [
+        {
+          path: TALOS_SECRETS_KEY,
+          message:
+            "is set but homelab:talos is not; expected a cluster to adopt. Declare the cluster in homelab:talos or remove homelab:talosSecrets.",
+        },
+      ]
+    : runtime.isConfigSecret?.(TALOS_SECRETS_KEY)
+      ? talosSecretsProblems(value)
+      : [
+          {
+            path: TALOS_SECRETS_KEY,
+            message:
+              "is stored in plaintext; expected a secret (it holds the cluster's CA keys). Set it with pulumi config set --secret homelab:talosSecrets < secrets.yaml, and remove the plaintext value from Pulumi.<stack>.yaml and its history.",
+          },
+        ];
+  if (issues.length > 0) throw new pulumi.RunError(new InventoryError(issues).message);
+  return pulumi.secret(value);
 }

@@ -7,6 +7,7 @@
  * the log stops making sense.
  */
 import { INTENT_TYPE } from "../model/intent";
+import type { RolloutIntent } from "../model/intent";
 import type {
   Diagnostic,
   EngineEvent,
@@ -223,15 +224,51 @@ const policySummary: Check<PolicySummaryEvent> = (v, at) => {
   };
 };
 
-/** resourcePreEvent/resOutputsEvent `metadata`: the resource, its type and its parent. */
+/** A rollout intent (model/intent.ts RolloutIntent), field by field. */
+const rolloutIntent: Check<RolloutIntent> = (v, at) => {
+  const o = obj(v, at);
+  return {
+    kind: "rollout",
+    name: str(o.name, `${at}.name`),
+    description: str(o.description, `${at}.description`),
+    gate: str(o.gate, `${at}.gate`),
+    phases: arr((p, pat) => {
+      const po = obj(p, pat);
+      return {
+        name: str(po.name, `${pat}.name`),
+        stages: arr((st, sat) => {
+          const so = obj(st, sat);
+          return {
+            members: arr(str)(so.members, `${sat}.members`),
+            resources: opt(arr(str))(so.resources, `${sat}.resources`),
+          };
+        })(po.stages, `${pat}.stages`),
+      };
+    })(o.phases, `${at}.phases`),
+  };
+};
+
+/**
+ * resourcePreEvent/resOutputsEvent `metadata`: the resource, its type and its parent, and the plan
+ * of a rollout intent record (from its new inputs; a deleted record has none).
+ */
 const stepMetadata = (v: unknown, at: string): NonNullable<EngineEvent["resource"]> => {
   const m = obj(obj(v, at).metadata, `${at}.metadata`);
   const parentOf = (s: unknown, where: string) =>
     s === undefined || s === null ? undefined : opt(str)(obj(s, where).parent, `${where}.parent`);
+  const type = str(m.type, `${at}.metadata.type`);
+  const intent =
+    type === INTENT_TYPE && m.new !== undefined && m.new !== null
+      ? (obj(m.new, `${at}.metadata.new`).inputs as { intent?: { kind?: unknown } } | undefined)
+          ?.intent
+      : undefined;
   return {
     urn: str(m.urn, `${at}.metadata.urn`),
-    type: str(m.type, `${at}.metadata.type`),
+    type,
     parent: parentOf(m.new, `${at}.metadata.new`) ?? parentOf(m.old, `${at}.metadata.old`),
+    ...(intent?.kind === "rollout"
+      ? { rollout: rolloutIntent(intent, `${at}.metadata.new.inputs.intent`) }
+      : {}),
   };
 };
 

@@ -5,9 +5,10 @@
  *
  * Order: a hidden marker (so a workflow edits the comment in place), the verdict, the change summary
  * with drift, deletion and replacement warnings, errors, the policy results (or why there are
- * none), the exposure and reachability delta computed from intent records, then the changes grouped
- * by machine (collapsed). Every value passes through redaction (Pulumi's own `[secret]`, key
- * material, configured masks) and the comment is capped below GitHub's 65,536 characters.
+ * none), the exposure and reachability delta computed from intent records, the rollout order of
+ * the rollout intent records (preview/rollout.ts), then the changes grouped by machine (collapsed).
+ * Every value passes through redaction (Pulumi's own `[secret]`, key material, configured masks)
+ * and the comment is capped below GitHub's 65,536 characters.
  */
 import { RESOURCE_TYPES } from "../model/tokens";
 import { exposureDelta, statusOf } from "./delta";
@@ -20,6 +21,7 @@ import {
   type PolicyViolation,
 } from "./policy";
 import { redact } from "./redact";
+import { rolloutSection } from "./rollout";
 import { changes, nameOf, parentGroups, typeOf, type Change, type GroupOf } from "./resources";
 import type { EventLog, PreviewDigest } from "./types";
 
@@ -241,7 +243,7 @@ export function renderReport(digest: PreviewDigest, log: EventLog, opts: ReportO
     ...policySection(run, violations),
   ];
   return capped(
-    [...head, ...reachSection(digest, opts, run, violations)],
+    [...head, ...reachSection(digest, opts, run, violations), ...rolloutSection(steps, log)],
     machineBlocks(changed, groupOf),
     opts,
   );

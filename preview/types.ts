@@ -10,6 +10,7 @@
  *
  * preview/input.ts checks every field listed here before the report reads it.
  */
+import type { RolloutIntent } from "../model/intent";
 
 export interface StepState {
   readonly type?: string;
@@ -70,8 +71,16 @@ export interface EngineEvent {
   /** `apitype.SummaryEvent`: `PolicyPacks` maps each pack that ran to its version. */
   readonly summaryEvent?: { readonly policyPacks: Record<string, string> };
   readonly diagnosticEvent?: { readonly message: string; readonly severity: string };
-  /** `resourcePreEvent` / `resOutputsEvent` metadata: a resource and its parent. */
-  readonly resource?: { readonly urn: string; readonly type: string; readonly parent?: string };
+  /**
+   * `resourcePreEvent` / `resOutputsEvent` metadata: a resource and its parent; for a rollout
+   * intent record, its rollout plan (the digest omits unchanged records, the log has them all).
+   */
+  readonly resource?: {
+    readonly urn: string;
+    readonly type: string;
+    readonly parent?: string;
+    readonly rollout?: RolloutIntent;
+  };
   /** `policyLoadEvent`: a policy pack started loading. */
   readonly policyLoad?: true;
   /** `cancelEvent`: the engine's last event; a log without it was cut off. */

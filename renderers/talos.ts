@@ -74,6 +74,22 @@ export function talosNodePatches(
   return [...docs, ...(user as TalosDoc[])];
 }
 
+/**
+ * The installer image a node really gets: the last v1alpha1 patch (no `kind`) that sets
+ * machine.install.image wins, as in `talosctl gen config --config-patch` (a later strategic merge
+ * overrides an earlier one). A user patch pointing at an Image Factory installer with extensions is
+ * therefore what `talosctl upgrade --image` uses too.
+ */
+export function talosEffectiveImage(docs: readonly TalosDoc[]): string | undefined {
+  let image: string | undefined;
+  for (const d of docs) {
+    if ("kind" in d) continue;
+    const install = (d.machine as { install?: { image?: unknown } } | undefined)?.install;
+    if (typeof install?.image === "string") image = install.image;
+  }
+  return image;
+}
+
 /** Multi-document YAML (each document as JSON, which is valid YAML). Deterministic. */
 export function renderTalosPatch(docs: readonly TalosDoc[]): string {
   return `${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;

@@ -95,8 +95,8 @@ const KEPT = [
 /**
  * The event log reduced to what the preview report reads, in order, sequence numbers untouched:
  * the events in KEPT, non-debug diagnostics, and of each resourcePreEvent only the resource, its
- * type and its parent (the full event carries every resource's inputs and outputs: megabytes, the
- * dynamic provider's source included). Everything else (prelude with the config, stdout, progress,
+ * type, its parent and a rollout intent record's plan (the full event carries every resource's
+ * inputs and outputs: megabytes, the dynamic provider's source included). Everything else (prelude with the config, stdout, progress,
  * outputs events) is dropped.
  */
 export function slimEvents(lines: readonly string[]): string[] {
@@ -114,8 +114,15 @@ export function slimEvents(lines: readonly string[]): string[] {
       out.push(JSON.stringify({ ...stamp, diagnosticEvent: diag }));
     else if (pre) {
       const m = pre.metadata;
-      const parent = (s: unknown) =>
-        s && typeof s === "object" && "parent" in s ? { parent: s.parent } : undefined;
+      // Kept of a state: its parent, and a rollout intent record's plan (preview/rollout.ts).
+      const parent = (s: unknown) => {
+        if (!s || typeof s !== "object") return undefined;
+        const st = s as { parent?: unknown; inputs?: { intent?: { kind?: unknown } } };
+        const rollout = st.inputs?.intent?.kind === "rollout" ? st.inputs.intent : undefined;
+        return "parent" in st
+          ? { parent: st.parent, ...(rollout ? { inputs: { intent: rollout } } : {}) }
+          : undefined;
+      };
       out.push(
         JSON.stringify({
           ...stamp,

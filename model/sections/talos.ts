@@ -3,7 +3,7 @@ import type { Context } from "../context";
 import { exactVersion, ipv4, name, shaped } from "../formats";
 import type { Machine, TalosCluster } from "../lab";
 import { show } from "../messages";
-import { anyValue, bool, Infer, list, object, opt, req } from "../schema";
+import { anyValue, bool, Infer, int, list, object, opt, req } from "../schema";
 
 const patchList = (description: string) =>
   opt(list(anyValue({ description: "Patch." }), { description }));
@@ -52,6 +52,33 @@ export const talosSchema = object("A Talos Linux Kubernetes cluster.", {
   allowSchedulingOnControlPlanes: opt(
     bool({ description: "Run workloads on control planes too (small clusters)." }),
     false,
+  ),
+  rollout: opt(
+    object(
+      "How version and machine-config changes roll through the nodes: control planes one at a time, then workers in batches, each node passing its health gate before the next starts.",
+      {
+        workersAtOnce: opt(
+          int({
+            description:
+              "Workers upgraded or reconfigured at the same time (control planes always go one at a time).",
+            min: 1,
+            max: 100,
+          }),
+          1,
+        ),
+        healthTimeoutSec: opt(
+          int({
+            description:
+              "Health gate after each node: how long the node may take to come back on the declared version (and, on a control plane, with a healthy etcd member) before the rollout stops at it.",
+            min: 30,
+            max: 7200,
+          }),
+          600,
+        ),
+      },
+    ),
+    { workersAtOnce: 1, healthTimeoutSec: 600 },
+    "one worker at a time, 600 s health gate per node",
   ),
   patches: opt(
     object("Talos machine-config strategic-merge patches (validated against the Talos schema).", {
@@ -180,5 +207,6 @@ export function resolveTalos(t: TalosSpec, machines: ReadonlyMap<string, Machine
       controlPlane: t.patches?.controlPlane ?? [],
       worker: t.patches?.worker ?? [],
     },
+    rollout: { ...t.rollout },
   };
 }

@@ -18,6 +18,8 @@ export interface Recorded {
   readonly provider?: string;
   /** Names of the resources it depends on (explicit and through its inputs), once registered. */
   dependsOn?: string[];
+  /** URNs this resource waits for (explicit dependsOn and input dependencies), once registered. */
+  dependencies?: string[];
 }
 
 export interface RunResult {
@@ -97,15 +99,17 @@ export async function runMocked(
   const register = monitor.registerResource.bind(monitor);
   const urnOf = new Map<string, string>();
   const depsOf = new Map<string, string[]>();
+  const depNamesOf = new Map<string, string[]>();
   monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     register(req, (err, resp) => {
-      depsOf.set(
+      depNamesOf.set(
         `${req.getType()}::${req.getName()}`,
         req.getDependenciesList().map((u) => u.split("::").pop()!),
       );
       if (resp) {
         urns.push(resp.getUrn());
         urnOf.set(`${req.getType()}::${req.getName()}`, resp.getUrn());
+        depsOf.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
       }
       cb(err, resp);
     });
@@ -130,7 +134,8 @@ export async function runMocked(
   }
   for (const r of resources) {
     r.urn = urnOf.get(`${r.type}::${r.name}`);
-    r.dependsOn = depsOf.get(`${r.type}::${r.name}`);
+    r.dependsOn = depNamesOf.get(`${r.type}::${r.name}`);
+    r.dependencies = depsOf.get(`${r.type}::${r.name}`);
   }
   const dups = duplicateUrns(urns);
   if (dups.length)
@@ -153,4 +158,9 @@ export async function importFresh<T>(repoPath: string): Promise<T> {
   const resolved = require.resolve(path.resolve(REPO, repoPath));
   delete require.cache[resolved];
   return (await import(resolved)) as T;
+}
+
+/** Names of the resources `r` waits for (sorted), from their URNs. */
+export function dependencyNames(r: Recorded): string[] {
+  return [...new Set((r.dependencies ?? []).map((u) => u.split("::").pop()!))].sort();
 }

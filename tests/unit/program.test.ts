@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { rawInventoryFromConfig } from "../../model/pulumi-config";
+import { isSecret, reveal } from "../support/inputs";
 import { applyPatch } from "../support/patch";
 import { engineConfig, importFresh, runMocked } from "../support/mocks";
 import { readStackConfig, REPO } from "../support/stack";
@@ -164,5 +165,57 @@ describe("config adapter", () => {
           "is stored as a secret; expected plain configuration (the inventory ends up in resource inputs and docs). Set it without --secret and keep secrets in dedicated secret keys.",
       },
     ]);
+  });
+
+  describe("adopting an existing Talos cluster (homelab:talosSecrets)", () => {
+    const bundle = readFileSync(path.join(REPO, "tests/fixtures/talos/secrets.yaml"), "utf8");
+    const withSecrets = (value: string, secret: boolean) => {
+      const { config, secretKeys } = homeConfig();
+      return {
+        config: { ...config, "homelab:talosSecrets": value },
+        secretKeys: secret ? [...secretKeys, "homelab:talosSecrets"] : secretKeys,
+      };
+    };
+
+    it("uses the given bundle instead of generating one, and keeps it secret", async () => {
+      const { error, resources } = await runMocked(
+        () => importFresh("index"),
+        withSecrets(bundle, true),
+      );
+      assert.equal(error, undefined);
+      assert.equal(
+        resources.some((r) => r.name === "homelab-secrets"),
+        false,
+        "no talosctl gen secrets",
+      );
+      const cfg = resources.find((r) => r.name === "homelab-talos-cp1-config")!;
+      assert.ok(isSecret(cfg.inputs.stdin));
+      assert.equal(reveal(cfg.inputs.stdin), bundle);
+    });
+
+    it("refuses a plaintext bundle and an incomplete one before registering anything, never printing it", async () => {
+      const plain = await runMocked(() => importFresh("index"), withSecrets(bundle, false));
+      assert.ok(pulumi.RunError.isInstance(plain.error));
+      assert.match(
+        plain.error.message,
+        /homelab:talosSecrets: is stored in plaintext; expected a secret/,
+      );
+      assert.deepEqual(
+        plain.resources.map((r) => r.type),
+        ["pulumi:pulumi:Stack"],
+      );
+      const partial = bundle.replace(/^trustdinfo:\n {2}token: .*\n/m, "");
+      const bad = await runMocked(() => importFresh("index"), withSecrets(partial, true));
+      assert.ok(pulumi.RunError.isInstance(bad.error));
+      assert.match(
+        bad.error.message,
+        /homelab:talosSecrets: trustdinfo\.token is missing; expected a complete talosctl secrets bundle/,
+      );
+      assert.doesNotMatch(bad.error.message, /LS0tLS1CRUdJTi/, "no key material in the message");
+      assert.deepEqual(
+        bad.resources.map((r) => r.type),
+        ["pulumi:pulumi:Stack"],
+      );
+    });
   });
 });

@@ -1,105 +1,217 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import type { TalosClusterArgs } from "../../../components/talos-cluster";
+import type { TalosCluster as TalosModel } from "../../../model/lab";
 import { talosIntent } from "../../../renderers/intents";
 import { renderTalosPatch, talosNodePatches } from "../../../renderers/talos";
+import { talosNodes, talosRolloutIntent } from "../../../renderers/talos-rollout";
+import {
+  renderApply,
+  renderKubernetesCreate,
+  renderKubernetesUpgrade,
+  renderMachineConfig,
+  renderSecretsCreate,
+  renderSecretsKeep,
+  renderUpgrade,
+} from "../../../renderers/talos-steps";
 import { homeLab } from "../../support/labs";
 import { byName, children, isSecret, reveal } from "../../support/inputs";
-import { runMocked } from "../../support/mocks";
+import { dependencyNames, duplicateUrns, Recorded, runMocked } from "../../support/mocks";
+import { withGate } from "../../support/talos-drive";
 
 describe("component: TalosCluster and Workloads", () => {
   const lab = homeLab();
   const t = lab.talos!;
   const vms = lab.hypervisors.flatMap((h) => h.vms);
-  const run = () =>
+  const nodes = [...t.controlPlanes, ...t.workers].map((m) => m.name);
+  const run = (cluster = t, extra: Partial<TalosClusterArgs> = {}) =>
     runMocked(
       async () => {
         const { TalosCluster } = await import("../../../components/talos-cluster");
         const { Workloads } = await import("../../../components/workloads");
-        const cluster = new TalosCluster("homelab", { lab, cluster: t, vms });
-        new Workloads("home-workloads", {
-          services: lab.services.filter((s) => s.kubernetes),
-          provider: cluster.provider,
+        const c = new TalosCluster("homelab", {
+          lab,
+          cluster,
+          vms,
+          kubernetesProvider: true,
+          ...extra,
         });
-        return {
-          kubeconfig: cluster.kubeconfig,
-          secret: pulumi.isSecret(cluster.kubeconfig),
-        };
+        if (c.provider)
+          new Workloads("home-workloads", {
+            services: lab.services.filter((s) => s.kubernetes),
+            provider: c.provider,
+          });
+        return { kubeconfig: c.kubeconfig, secret: pulumi.isSecret(c.kubeconfig) };
       },
       {
         outputs: (r) =>
           r.type === "command:local:Command" ? { stdout: `stdout-of-${r.name}` } : {},
       },
     );
+  const cmd = (resources: Recorded[], name: string) =>
+    byName(resources, "command:local:Command", `homelab-${name}`);
 
-  it("drives talosctl through local commands: secrets once, a config and an apply per node, bootstrap, kubeconfig", async () => {
-    const { resources } = await run();
-    const nodes = [...t.controlPlanes, ...t.workers].map((m) => m.name);
+  it("drives talosctl through local commands: secrets once, per node a config, an upgrade and an apply, then Kubernetes, bootstrap, kubeconfig", async () => {
+    const { resources, urns } = await run();
     assert.deepEqual(
       children(resources)
-        .filter((c) => c.startsWith("command:local:Command"))
+        .filter((c) => c.startsWith("command:"))
         .sort(),
       [
         "command:local:Command homelab-bootstrap",
         "command:local:Command homelab-kubeconfig",
+        "command:local:Command homelab-kubernetes",
         "command:local:Command homelab-secrets",
         "command:local:Command homelab-talosconfig",
         ...nodes.flatMap((n) => [
           `command:local:Command homelab-${n}-apply`,
           `command:local:Command homelab-${n}-config`,
+          `command:local:Command homelab-${n}-upgrade`,
         ]),
       ].sort(),
+      "Talos has no SSH: only local commands",
     );
-    assert.equal(
-      resources.filter((r) => r.type.startsWith("command:remote:")).length,
-      0,
-      "Talos has no SSH",
+    assert.deepEqual(duplicateUrns(urns), []);
+    for (const n of talosNodes(t)) {
+      assert.equal(cmd(resources, `${n.name}-upgrade`).inputs.create, renderUpgrade(t, n));
+      assert.equal(cmd(resources, `${n.name}-apply`).inputs.create, renderApply(t, n));
+      assert.equal(cmd(resources, `${n.name}-config`).inputs.create, renderMachineConfig(t, n));
+    }
+    const k = cmd(resources, "kubernetes");
+    assert.equal(k.inputs.create, renderKubernetesCreate(t));
+    assert.equal(k.inputs.update, renderKubernetesUpgrade(t));
+  });
+
+  it("the secrets command's inputs are constant: no version, endpoint, patch or node change reaches them", async () => {
+    const variant: TalosModel = {
+      ...t,
+      talosVersion: "v1.13.10",
+      kubernetesVersion: "v1.34.2",
+      endpoint: "https://10.0.20.99:6443",
+      endpointAddress: "10.0.20.99",
+      vip: "10.0.20.99",
+      workers: t.workers.slice(0, 1),
+      patches: { ...t.patches, all: [{ machine: { sysctls: { "vm.max_map_count": "262144" } } }] },
+    };
+    const before = cmd((await run()).resources, "secrets");
+    const after = cmd((await run(variant)).resources, "secrets");
+    assert.deepEqual(after.inputs, before.inputs);
+    assert.deepEqual(before.inputs, {
+      create: renderSecretsCreate(),
+      update: renderSecretsKeep(),
+      logging: "stderr",
+    });
+    assert.doesNotMatch(
+      String(before.inputs.create),
+      /v\d+\.\d+\.\d+|\b1\.34|10\.0\.20|:6443|talos-cp|talos-w/,
     );
   });
 
-  it("pins talosctl to the cluster's version and feeds secrets through stdin, never the command line", async () => {
-    const { resources } = await run();
-    const secrets = byName(resources, "command:local:Command", "homelab-secrets");
-    assert.match(String(secrets.inputs.create), /grep -qw 'v1\.13\.9'/);
+  it("adopts an existing cluster's secrets (secret) instead of generating them", async () => {
+    const { resources } = await run(t, { secrets: pulumi.secret("ADOPTED-BUNDLE") });
     assert.equal(
-      secrets.inputs.logging,
-      "stderr",
-      "generated secrets never stream to the engine log",
+      resources.some((r) => r.name === "homelab-secrets"),
+      false,
     );
-    const config = byName(resources, "command:local:Command", "homelab-talos-cp1-config");
+    const config = cmd(resources, "talos-cp1-config");
+    assert.ok(isSecret(config.inputs.stdin));
+    assert.equal(reveal(config.inputs.stdin), "ADOPTED-BUNDLE");
+    assert.equal(reveal(cmd(resources, "talosconfig").inputs.stdin), "ADOPTED-BUNDLE");
+  });
+
+  it("chains the rollout: control planes one at a time, then workers, then Kubernetes, then the applies in the same order", async () => {
+    const { resources } = await run(withGate(t, 600, 2));
+    const deps = (name: string) => dependencyNames(cmd(resources, name));
+    const tc = "homelab-talosconfig";
+    assert.deepEqual(deps("talos-cp1-upgrade"), [tc]);
+    assert.deepEqual(deps("talos-cp2-upgrade"), ["homelab-talos-cp1-upgrade", tc]);
+    assert.deepEqual(deps("talos-cp3-upgrade"), ["homelab-talos-cp2-upgrade", tc]);
+    assert.deepEqual(deps("talos-w1-upgrade"), ["homelab-talos-cp3-upgrade", tc]);
+    assert.deepEqual(deps("talos-w2-upgrade"), ["homelab-talos-cp3-upgrade", tc]);
+    assert.deepEqual(deps("talos-w3-upgrade"), [
+      "homelab-talos-w1-upgrade",
+      "homelab-talos-w2-upgrade",
+      tc,
+    ]);
+    assert.deepEqual(deps("kubernetes"), ["homelab-talos-w3-upgrade", tc]);
+    assert.deepEqual(deps("talos-cp1-apply"), [
+      "homelab-kubernetes",
+      "homelab-talos-cp1-config",
+      tc,
+    ]);
+    assert.deepEqual(deps("talos-cp2-apply"), [
+      "homelab-talos-cp1-apply",
+      "homelab-talos-cp2-config",
+      tc,
+    ]);
+    assert.deepEqual(deps("talos-w2-apply"), [
+      "homelab-talos-cp3-apply",
+      "homelab-talos-w2-config",
+      tc,
+    ]);
+    assert.deepEqual(deps("talos-w3-apply"), [
+      "homelab-talos-w1-apply",
+      "homelab-talos-w2-apply",
+      "homelab-talos-w3-config",
+      tc,
+    ]);
+    assert.deepEqual(deps("bootstrap"), [
+      "homelab-talos-cp1-apply",
+      "homelab-talos-cp2-apply",
+      "homelab-talos-cp3-apply",
+      tc,
+    ]);
+    assert.deepEqual(
+      deps("kubeconfig"),
+      ["homelab-bootstrap", ...nodes.map((n) => `homelab-${n}-apply`).sort(), tc].sort(),
+    );
+    assert.deepEqual(deps("secrets"), []);
+  });
+
+  it("pins talosctl to the cluster's version and feeds secrets and configs through stdin, never the command line", async () => {
+    const { resources } = await run();
+    const config = cmd(resources, "talos-cp1-config");
+    assert.match(String(config.inputs.create), /grep -qxF 'Talos v1\.13\.9'/);
     assert.ok(isSecret(config.inputs.stdin), "the secrets bundle is passed as a secret");
     assert.equal(reveal(config.inputs.stdin), "stdout-of-homelab-secrets");
-    assert.match(
-      String(config.inputs.create),
-      /--output-types controlplane --config-patch @"\$d\/patch\.yaml"/,
-    );
-    assert.match(String(config.inputs.create), /--kubernetes-version 1\.34\.1/);
     assert.deepEqual(config.inputs.environment, {
       TALOS_PATCH: renderTalosPatch(talosNodePatches(t, t.controlPlanes[0]!, "controlplane")),
     });
-    const apply = byName(resources, "command:local:Command", "homelab-talos-w1-apply");
+    const apply = cmd(resources, "talos-w1-apply");
     assert.ok(isSecret(apply.inputs.stdin));
-    assert.match(
-      String(apply.inputs.create),
-      /apply-config --insecure -n 10\.0\.20\.21 -e 10\.0\.20\.21/,
-    );
-    assert.match(
-      String(byName(resources, "command:local:Command", "homelab-bootstrap").inputs.create),
-      /AlreadyExists/,
+    assert.equal(reveal(apply.inputs.stdin), "stdout-of-homelab-talos-w1-config");
+    assert.ok(isSecret(apply.inputs.environment), "the talosconfig makes the environment secret");
+    assert.deepEqual(reveal(apply.inputs.environment), {
+      HOMELAB_TALOSCONFIG: "stdout-of-homelab-talosconfig",
+    });
+    assert.equal(
+      cmd(resources, "secrets").inputs.logging,
+      "stderr",
+      "secrets never stream to the log",
     );
   });
 
-  it("exports the kubeconfig as a secret and builds a Kubernetes provider from it", async () => {
+  it("exports the kubeconfig as a secret and builds a Kubernetes provider only when asked (workloads)", async () => {
     const { resources, outputs } = await run();
     assert.equal(await (outputs!.secret as Promise<boolean>), true);
     const provider = byName(resources, "pulumi:providers:kubernetes", "homelab-k8s");
     assert.ok(isSecret(provider.inputs.kubeconfig));
+    const without = await run(t, { kubernetesProvider: false });
+    assert.equal(
+      without.resources.some((r) => r.type === "pulumi:providers:kubernetes"),
+      false,
+    );
   });
 
-  it("publishes the cluster intent and one machine intent per node", async () => {
+  it("publishes the cluster intent, the rollout plan and one machine intent per node", async () => {
     const { resources } = await run();
     assert.deepEqual(
       byName(resources, "homelab:intent:Record", "homelab-intent").inputs.intent,
       JSON.parse(JSON.stringify(talosIntent(t))),
+    );
+    assert.deepEqual(
+      byName(resources, "homelab:intent:Record", "homelab-rollout").inputs.intent,
+      JSON.parse(JSON.stringify(talosRolloutIntent("homelab", t))),
     );
     assert.equal(resources.filter((r) => /^homelab-talos-.*-intent$/.test(r.name)).length, 6);
   });

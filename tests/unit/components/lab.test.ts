@@ -4,8 +4,10 @@ import * as path from "node:path";
 import { RESOURCE_TYPES } from "../../../model/tokens";
 import { INTENT_TYPE } from "../../../model/intent";
 import { FIXTURES } from "../../support/corpus";
-import { isSecret, reveal } from "../../support/inputs";
-import { duplicateUrns, RunResult } from "../../support/mocks";
+import { waveIntent } from "../../../renderers/waves";
+import { byName, isSecret, reveal } from "../../support/inputs";
+import { homeLab } from "../../support/labs";
+import { dependencyNames, duplicateUrns, RunResult } from "../../support/mocks";
 import { homeConfig, runProgram, TEST_DEPLOY_KEY, validConfig } from "../../support/program";
 
 function countByType(r: RunResult): Record<string, number> {
@@ -35,12 +37,12 @@ describe("the home stack under mocks (index.ts)", function () {
       "homelab:k8s:Workloads": 1,
       "homelab:dns:Public": 1,
       "homelab:ssh:ConfigUnit": 29, // router 4 + hypervisors 3×3 + VMs 9 + Debian guests 3×2 + NixOS 1
-      "homelab:intent:Record": 23,
+      "homelab:intent:Record": 25, // + the Talos rollout plan and the hypervisors wave
       "command:remote:Command": 53, // 29 applies (files on stdin) + 1 MariaDB users + 5 probe runs + 9 VM restarts + 9 VM removals
       "pulumi-nodejs:dynamic/homelab:LiveState": 29, // one per unit
       "pulumi-nodejs:dynamic/homelab:SshPort": 8, // one per SSH host
       "homelab:verify:Probes": 1,
-      "command:local:Command": 16, // Talos: secrets, talosconfig, 6×(config+apply), bootstrap, kubeconfig
+      "command:local:Command": 23, // Talos: secrets, talosconfig, 6×(config+upgrade+apply), kubernetes, bootstrap, kubeconfig
       "random:index/randomPassword:RandomPassword": 2,
       "pulumi:providers:kubernetes": 1,
       "kubernetes:apps/v1:Deployment": 1,
@@ -52,6 +54,48 @@ describe("the home stack under mocks (index.ts)", function () {
       "kubernetes:apps/v1:DaemonSet": 1,
       "cloudflare:index/dnsRecord:DnsRecord": 2,
     });
+  });
+
+  it("a rollout wave chains its members: each hypervisor waits for the whole one before it, the rest stays parallel", () => {
+    const lab = homeLab();
+    const deps = (n: string) =>
+      dependencyNames(byName(home.resources, "command:remote:Command", `${n}-ssh`));
+    /** A VM's own resources on its hypervisor: its domain's units, its restart and its removal. */
+    const ofVm = (v: string, n: string) =>
+      n.startsWith(`${v}-domain-`) || n === `${v}-restart` || n === `${v}-removal`;
+    /** Every custom resource of a hypervisor's component: its units and its VMs' domains, restarts
+     * and removals. */
+    const hypervisor = (h: string) => {
+      const vms = lab.hypervisors.find((x) => x.name === h)!.vms.map((v) => v.name);
+      return (
+        home.resources
+          .filter((r) => r.custom)
+          .map((r) => r.name)
+          // (the machine's probe run belongs to the lab's Verification, which runs after everything)
+          .filter((n) => !/-probes(\.sh)?$/.test(n))
+          .filter((n) => n.startsWith(`${h}-`) || vms.some((v) => ofVm(v, n)))
+      );
+    };
+    const router = deps("atlas");
+    assert.ok(
+      router.length > 0 && router.every((n) => n.startsWith("gw1-")),
+      "atlas: only the router",
+    );
+    assert.deepEqual(deps("jefke"), [...new Set([...router, ...hypervisor("atlas")])].sort());
+    assert.deepEqual(deps("lewis"), [...new Set([...router, ...hypervisor("jefke")])].sort());
+    // Guests are in no wave: each waits for its own VM only, not for one another.
+    assert.ok(
+      deps("hermes").every((n) => ofVm("hermes", n)),
+      deps("hermes").join(", "),
+    );
+    assert.ok(
+      deps("edge").every((n) => ofVm("edge", n)),
+      deps("edge").join(", "),
+    );
+    assert.deepEqual(
+      byName(home.resources, INTENT_TYPE, "test-wave-hypervisors").inputs.intent,
+      JSON.parse(JSON.stringify(waveIntent(lab.waves[0]!))),
+    );
   });
 
   it("registers every URN once (child names are unique across all instances)", () => {

@@ -16,6 +16,7 @@ import { checkHypervisors, resolveHypervisors } from "./sections/hypervisors";
 import { checkHosts, collectMachines, machineFromSpec } from "./sections/machines";
 import { checkRouters, resolveRouter, routerMachine } from "./sections/routers";
 import { checkServices, resolveServices } from "./sections/services";
+import { checkSshAccess } from "./sections/ssh";
 import { checkTalos, resolveTalos } from "./sections/talos";
 import { checkZones } from "./sections/zones";
 
@@ -109,6 +110,7 @@ function validate(ctx: Context): void {
   checkRouters(ctx);
   checkHypervisors(ctx);
   checkHosts(ctx);
+  checkSshAccess(ctx);
   checkFlows(ctx);
   checkTalos(ctx);
   checkServices(ctx);

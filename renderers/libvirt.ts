@@ -131,9 +131,13 @@ export function renderCloudInitNetwork(vm: Vm): string {
     );
     if (idx === 0 && i.gateway) {
       out.push(
-        // Not `to: default`: Debian 12's cloud-init (22.4) rejects it ("Address default is not a
-        // valid ip address") and leaves the guest without a network; 0.0.0.0/0 is valid everywhere.
-        `    routes: [{ to: 0.0.0.0/0, via: ${i.gateway} }]`,
+        // `gateway4`, not a route: Debian 12's cloud-init (22.4) renders it for ifupdown as the
+        // stanza's `gateway` line, which ifupdown sets with iproute2. A `routes:` entry becomes
+        // `post-up route add default gw … || true`, which needs net-tools (not in a minimal Debian)
+        // and fails silently, leaving the guest without a default route (seen in the lab).
+        // cloud-init keeps gateway4 for non-netplan distros though netplan deprecated it
+        // (canonical/cloud-init#4031); `to: default` 22.4 rejects outright.
+        `    gateway4: ${i.gateway}`,
         `    nameservers: { addresses: [${i.gateway}] }`,
       );
     }

@@ -261,7 +261,9 @@ export function patchLabConfig(ops: PatchOp[]): () => void {
   const original = readFileSync(STACK_FILE, "utf8");
   const doc = parse(original) as { config: Record<string, unknown> };
   doc.config = applyPatch(doc.config, ops);
-  writeFileSync(STACK_FILE, stringify(doc, { lineWidth: 0 }));
+  // Keep the generated-file header: it is how scripts and tests tell a lab stack from a user's.
+  const header = /^(#[^\n]*\n)*/.exec(original)![0];
+  writeFileSync(STACK_FILE, header + stringify(doc, { lineWidth: 0 }));
   return () => writeFileSync(STACK_FILE, original);
 }
 

@@ -18,8 +18,20 @@ from cloudinit.net.network_state import parse_net_config_data
 ns = parse_net_config_data(yaml.safe_load(open(sys.argv[1])), skip_broken=False)
 print(json.dumps([{"name": i["name"], "mac": i.get("mac_address"), "subnets": [
     {"address": s.get("address"), "prefix": s.get("prefix"), "routes": s.get("routes", []),
+     "gateway": s.get("gateway"),
      "dns": s.get("dns_nameservers", [])} for s in i.get("subnets", [])]}
     for i in ns.iter_interfaces() if i["name"] != "lo"]))
+`;
+
+/** The same network config through cloud-init's ENI renderer: what a Debian 12 guest's ifupdown reads. */
+const RENDER_ENI = `
+import os, sys, tempfile, yaml
+from cloudinit.net.network_state import parse_net_config_data
+from cloudinit.net import eni
+ns = parse_net_config_data(yaml.safe_load(open(sys.argv[1])), skip_broken=False)
+d = tempfile.mkdtemp()
+eni.Renderer({"eni_path": "interfaces", "netrules_path": None}).render_network_state(ns, target=d)
+print(open(os.path.join(d, "interfaces")).read())
 `;
 
 describe("renderer: cloud-init seed, read by the real cloud-init", function () {
@@ -54,6 +66,7 @@ describe("renderer: cloud-init seed, read by the real cloud-init", function () {
           address: string;
           prefix: number;
           routes: { network: string; gateway: string }[];
+          gateway: string;
         }[];
       }[];
       const nic = vm.machine.interfaces[0]!;
@@ -62,9 +75,28 @@ describe("renderer: cloud-init seed, read by the real cloud-init", function () {
       assert.equal(eth0.subnets[0]!.address, nic.address, vm.name);
       assert.deepEqual(
         eth0.subnets[0]!.routes.map((x) => `${x.network} via ${x.gateway}`),
-        [`0.0.0.0 via ${nic.gateway}`],
+        [],
         vm.name,
       );
+      assert.equal(eth0.subnets[0]!.gateway, nic.gateway, vm.name);
+    }
+  });
+
+  it("ifupdown gets the default route as the stanza's gateway, never a net-tools `route` command", () => {
+    for (const vm of debianVms) {
+      const r = withTempFile(renderCloudInitNetwork(vm), "network-config", (f) =>
+        withTempFile(RENDER_ENI, "eni.py", (py) => run("/usr/bin/python3", [py, f])),
+      );
+      assert.equal(r.status, 0, `${vm.name}: ${r.output}`);
+      const nic = vm.machine.interfaces[0]!;
+      const stanza = r.output.split(`iface ${nic.name} inet static`)[1]!.split("\niface ")[0]!;
+      assert.match(
+        stanza,
+        new RegExp(`^ {4}address ${nic.cidrAddress.replace(/\./g, "\\.")}$`, "m"),
+      );
+      assert.match(stanza, new RegExp(`^ {4}gateway ${nic.gateway!.replace(/\./g, "\\.")}$`, "m"));
+      // Debian's minimal images have no net-tools: a `route add` here fails silently (`|| true`).
+      assert.doesNotMatch(r.output, /\broute (add|del)\b/, vm.name);
     }
   });
 });

@@ -70,7 +70,7 @@ describe("renderer: libvirt domain", () => {
         '    match: { macaddress: "ca:fe:c0:ff:ee:07" }',
         "    set-name: eth0",
         "    addresses: [192.168.30.7/24]",
-        "    routes: [{ to: 0.0.0.0/0, via: 192.168.30.1 }]",
+        "    gateway4: 192.168.30.1",
         "    nameservers: { addresses: [192.168.30.1] }",
         "",
       ].join("\n"),

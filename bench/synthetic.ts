@@ -3,7 +3,7 @@
  * per ten machines, Debian VMs spread over an internal and a DMZ zone, a proxy published through
  * the DMZ and an app behind it. `machines` counts every machine (router, hypervisors, VMs).
  */
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIVsJfT3HUETQmreMMdnZHwQoJ5fElpl55IlgH8bIlhC";
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMmQBbL9XV2+y3UtdRXlCdvoj8SBcR6XDpmXwfzNTTuW";
 const IMAGE = "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2";
 
 const addr = (net: number, i: number) => `10.${net}.${Math.floor(i / 250)}.${(i % 250) + 2}`;

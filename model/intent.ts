@@ -37,6 +37,8 @@ export interface SshIntent {
   readonly passwordAuthentication: boolean;
   readonly kbdInteractiveAuthentication: boolean;
   readonly permitRootLogin: "no" | "prohibit-password" | "yes";
+  /** The account the deployer logs in as (homelab:ssh.adminUser): `no` would lock out root. */
+  readonly loginUser: string;
   /** The deployer pins this host's key (connection.hostKey): from the inventory, or generated. */
   readonly hostKeyPinned: boolean;
   /** Where each login setting is decided: `homelab:ssh.sshd` (global) or the host's ssh.sshd. */

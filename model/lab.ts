@@ -187,7 +187,7 @@ export interface Vm {
 export interface Hypervisor {
   readonly name: string;
   readonly machine: Machine;
-  readonly platform: "libvirt" | "proxmox";
+  readonly platform: "libvirt";
   /** libvirt domain type of its VMs: kvm, or qemu (emulated CPU) where KVM cannot run. */
   readonly domainType: "kvm" | "qemu";
   readonly zone: string;

@@ -18,6 +18,7 @@ import { checkHypervisors, resolveHypervisors } from "./sections/hypervisors";
 import { checkHosts, collectMachines, machineFromSpec } from "./sections/machines";
 import { checkRouters, resolveRouter, routerMachine } from "./sections/routers";
 import { checkServices, resolveServices } from "./sections/services";
+import { checkSshAccess } from "./sections/ssh";
 import { checkTalos, resolveTalos } from "./sections/talos";
 import { checkWaves, resolveWaves } from "./sections/waves";
 import { checkZones } from "./sections/zones";
@@ -113,6 +114,7 @@ function validate(ctx: Context): void {
   checkHypervisors(ctx);
   checkHosts(ctx);
   checkDevices(ctx);
+  checkSshAccess(ctx);
   checkFlows(ctx);
   checkFlowPaths(ctx);
   checkTalos(ctx);

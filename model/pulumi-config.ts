@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { deployKeyIssue } from "./deploy-key";
 import { INVENTORY_KEYS, SECRET_KEYS } from "./inventory";
 import { InventoryError, loadInventory, NAMESPACE } from "./load";
 import type { Lab } from "./lab";
@@ -85,7 +86,13 @@ export function loadLabFromStackConfig(): Lab {
   const isSecret = (k: string) => runtime.isConfigSecret?.(k) ?? false;
   const { raw, issues } = rawInventoryFromConfig(config, isSecret);
   const result = loadInventory(raw, stackFileSource());
-  const all = [...secretKeyIssues(config, isSecret), ...issues, ...result.issues];
+  const secretIssues = secretKeyIssues(config, isSecret);
+  // The deploy key is read here only to derive its public half; it never enters the model.
+  const keyIssue =
+    secretIssues.length === 0
+      ? deployKeyIssue(config[`${NAMESPACE}:deployPrivateKey`]!, result.lab?.authorizedKeys)
+      : undefined;
+  const all = [...secretIssues, ...(keyIssue ? [keyIssue] : []), ...issues, ...result.issues];
   if (all.length > 0 || !result.lab) {
     // RunError: the engine prints the message without a stack trace.
     throw new pulumi.RunError(new InventoryError(all).message);

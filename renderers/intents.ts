@@ -89,6 +89,7 @@ export function machineIntent(lab: Lab, m: Machine, vm?: Vm): MachineIntent {
           passwordAuthentication: m.ssh.sshd.passwordAuthentication,
           kbdInteractiveAuthentication: m.ssh.sshd.kbdInteractiveAuthentication,
           permitRootLogin: m.ssh.sshd.permitRootLogin,
+          loginUser: m.ssh.user,
           // No inventory key: a Debian VM whose key the program generates and pins (components/vm.ts).
           hostKeyPinned: m.ssh.hostKey === undefined || m.ssh.hostKey.length > 0,
           settingsFrom: {

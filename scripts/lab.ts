@@ -38,7 +38,7 @@ export const OOB = {
 export const INTERNET = { name: "internet", address: "203.0.113.2/24", oob: `${OOB_NET}.99` };
 /** A syntactically valid key used only to derive the topology before the lab exists. */
 const PLACEHOLDER_KEY =
-  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIVsJfT3HUETQmreMMdnZHwQoJ5fElpl55IlgH8bIlhC";
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMmQBbL9XV2+y3UtdRXlCdvoj8SBcR6XDpmXwfzNTTuW";
 
 type Raw = Record<string, unknown>;
 /** The lab's ssh settings of a machine; undefined leaves the inventory's (a VM: its own address, a generated key). */

@@ -52,7 +52,8 @@ const vmSchema = object("A virtual machine on this hypervisor.", {
 });
 export type VmSpec = Infer<typeof vmSchema>;
 
-export const PLATFORMS = ["libvirt", "proxmox"] as const;
+/** Only libvirt is implemented: Proxmox VE (qm/pvesh) is refused until it is (README). */
+export const PLATFORMS = ["libvirt"] as const;
 
 const bridgeSchema = object("A bridge for a guest zone.", {
   zone: req(name("Guest zone.")),
@@ -76,7 +77,11 @@ const hypervisorSchema = object(
   {
     description: opt(descriptionField()),
     platform: opt(
-      oneOf(PLATFORMS, { description: "How VMs are defined: virsh or qm." }),
+      oneOf(PLATFORMS, {
+        description:
+          "How VMs are defined: libvirt (virsh). Proxmox VE is not implemented yet and is refused.",
+        fix: "Only libvirt is implemented; Proxmox VE (proxmox: guests through qm/pvesh) is not yet. Run the hypervisor with libvirt/KVM, or leave it out of the inventory until Proxmox support exists.",
+      }),
       "libvirt",
     ),
     domainType: opt(

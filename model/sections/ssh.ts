@@ -1,4 +1,5 @@
 /** `homelab:ssh` and every host's `ssh`: how the deployer logs in and how sshd is hardened. */
+import { byName, type Context } from "../context";
 import { AUTHORIZED_KEY_RE, hostKey, port, shaped } from "../formats";
 import type { SshTarget } from "../lab";
 import { bool, Infer, int, list, object, oneOf, opt, req, str, withoutDefaults } from "../schema";
@@ -66,7 +67,7 @@ export const sshSchema = object("How the deployer logs in and how sshd is harden
   adminUser: req(
     shaped({
       description:
-        "The account the deployer logs in as on every SSH host. Commands run through `sudo -n` unless it is root.",
+        "The account the deployer logs in as on every SSH host: root, or a user with passwordless sudo (NOPASSWD). Commands run through `sudo -n` unless it is root; a sudo password is not supported (sudo -n fails with `sudo: a password is required`).",
       format: "a Unix user name",
       re: /^[a-z_][a-z0-9_-]{0,31}$/,
       problem: "is not a Unix user name",
@@ -158,4 +159,54 @@ export function sshTarget(
     sshd: { ...ssh.sshd, ...own },
     sshdFrom,
   };
+}
+
+/** The sshd settings a machine declares of its own, and where: routers, hypervisors, hosts, VMs. */
+function ownSshd(ctx: Context): { path: string; sshd?: Partial<SshdSettings> }[] {
+  const out: { path: string; sshd?: Partial<SshdSettings> }[] = [];
+  for (const [name, r] of byName(ctx.inv.routers)) {
+    out.push({ path: `homelab:routers.${name}`, sshd: r.ssh.sshd });
+  }
+  for (const [name, h] of byName(ctx.inv.hypervisors)) {
+    out.push({ path: `homelab:hypervisors.${name}`, sshd: h.ssh.sshd });
+  }
+  for (const ref of ctx.machines.values()) {
+    if (ref.spec?.ssh && (ref.kind === "vm" || ref.kind === "host")) {
+      out.push({ path: ref.path, sshd: ref.spec.ssh.sshd });
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Access the deployer needs, checked before anything runs: it logs in as adminUser with the deploy
+ * key, so sshd must let that user in. Root login `no` while adminUser is root would lock it out of
+ * every host that applies it (refused globally, where a host inherits it, or per host).
+ * (The deploy key's membership in authorizedKeys is checked where the key is read:
+ * model/deploy-key.ts.)
+ */
+export function checkSshAccess(ctx: Context): void {
+  const ssh = ctx.inv.ssh;
+  if (!ssh || ssh.adminUser !== "root") return;
+  const lockout = (where: string) =>
+    `"no" refuses every root login, but homelab:ssh.adminUser is root: the deployer logs in as root and would lock itself out of ${where}; expected prohibit-password (root with keys only) while the deployer logs in as root. Set permitRootLogin: prohibit-password, or set homelab:ssh.adminUser to a user with passwordless sudo.`;
+  const machines = ownSshd(ctx);
+  if (ssh.sshd.permitRootLogin === "no") {
+    const inheriting = machines.filter((m) => m.sshd?.permitRootLogin === undefined);
+    if (inheriting.length > 0) {
+      const names = inheriting
+        .map((m) => m.path.split(".").pop())
+        .sort()
+        .join(", ");
+      ctx.add(
+        "homelab:ssh.sshd.permitRootLogin",
+        lockout(`every host without its own setting (${names})`),
+      );
+    }
+  }
+  for (const m of machines) {
+    if (m.sshd?.permitRootLogin === "no") {
+      ctx.add(`${m.path}.ssh.sshd.permitRootLogin`, lockout(m.path.split(".").pop()!));
+    }
+  }
 }

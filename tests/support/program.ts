@@ -4,8 +4,13 @@ import { engineConfig, importFresh, runMocked, RunResult } from "./mocks";
 import { applyPatch, PatchOp } from "./patch";
 import { readStackConfig } from "./stack";
 
+/**
+ * The deploy key of the example stacks: a test-only Ed25519 key (never used on any host) whose public
+ * half is the `admin@workstation` key in Pulumi.home.yaml and the valid fixtures, since the program
+ * refuses a deploy key that authorizedKeys does not hold (model/deploy-key.ts).
+ */
 export const TEST_DEPLOY_KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90LWEtcmVhbC1rZXktanVzdC1hLXRlc3Qtc3RyaW5n\n-----END OPENSSH PRIVATE KEY-----\n";
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDJkAWy/V1dvst1LXUV5Qnb6I/EgXEelw6Zl8H8zU07lgAAAJid0SYXndEm\nFwAAAAtzc2gtZWQyNTUxOQAAACDJkAWy/V1dvst1LXUV5Qnb6I/EgXEelw6Zl8H8zU07lg\nAAAEBzsqWX1hrN/e/aYTm5bx+VEfQ8VtgOjwJTZS/LHf78qcmQBbL9XV2+y3UtdRXlCdvo\nj8SBcR6XDpmXwfzNTTuWAAAAEWFkbWluQHdvcmtzdGF0aW9uAQIDBA==\n-----END OPENSSH PRIVATE KEY-----\n";
 
 /** Runs index.ts (the real program) under mocks with a stack config. */
 export async function runProgram(raw: Record<string, unknown>): Promise<RunResult> {

@@ -6,11 +6,11 @@ import { rawInventoryFromConfig } from "../../model/pulumi-config";
 import { isSecret, reveal } from "../support/inputs";
 import { applyPatch } from "../support/patch";
 import { engineConfig, importFresh, runMocked } from "../support/mocks";
+import { TEST_DEPLOY_KEY } from "../support/program";
 import { readStackConfig, REPO } from "../support/stack";
 import { parseYamlValue } from "../../model/stack-file";
 
-const DEPLOY_KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90LWEtcmVhbC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
+const DEPLOY_KEY = TEST_DEPLOY_KEY;
 
 function homeConfig(patch: Parameters<typeof applyPatch>[1] = []) {
   return {
@@ -76,6 +76,29 @@ describe("program (index.ts) under mocks", function () {
       ["pulumi:pulumi:Stack"],
     );
   });
+  it("refuses a deploy key that authorizedKeys does not hold, before registering anything", async () => {
+    const other =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBeNVTuB3AO9BP9Elv8cGY6CftgN1ui7Wi59AV0CeoI3 someone@else";
+    const { config, secretKeys } = homeConfig([
+      { set: "homelab:ssh.authorizedKeys", value: [other] },
+    ]);
+    const { error, resources } = await runMocked(() => importFresh("index"), {
+      config,
+      secretKeys,
+    });
+    assert.ok(pulumi.RunError.isInstance(error));
+    assert.equal(
+      error.message,
+      [
+        "The homelab inventory has 1 problem; nothing was registered or applied.",
+        "  - homelab:ssh.authorizedKeys: does not hold the deploy key's public half (ssh-ed25519 SHA256:AuJz3mOoWkP0SfQGDGFZs9rs5gAjYdk2efujkxQ1DfU, the key in homelab:deployPrivateKey); expected it among these keys, since authorized_keys on every host is written from this list and the deployer would lock itself out. Add the line `ssh-keygen -y -f <deploy key file>` prints to homelab:ssh.authorizedKeys.",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      resources.map((r) => r.type),
+      ["pulumi:pulumi:Stack"],
+    );
+  });
 });
 
 describe("all problems at once, also those the engine would check", () => {
@@ -121,7 +144,7 @@ describe("all problems at once, also those the engine would check", () => {
         "  - homelab:deployPrivateKey: is stored in plaintext; expected a secret (a private key never sits in the stack file in the clear). Remove it from Pulumi.<stack>.yaml and rotate the key, then set it with `pulumi config set --secret homelab:deployPrivateKey < ~/.ssh/homelab_ed25519`.",
       ].join("\n"),
     );
-    assert.doesNotMatch(error.message, /PRIVATE KEY|bm90LWEtcmVhbC1rZXk/);
+    assert.doesNotMatch(error.message, /PRIVATE KEY|b3BlbnNzaC1rZXktdjE/);
     assert.equal(resources.length, 1);
   });
 });

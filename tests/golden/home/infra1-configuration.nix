@@ -34,7 +34,7 @@
       X11Forwarding = false;
     };
   };
-  users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIVsJfT3HUETQmreMMdnZHwQoJ5fElpl55IlgH8bIlhC admin@workstation" ];
+  users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMmQBbL9XV2+y3UtdRXlCdvoj8SBcR6XDpmXwfzNTTuW admin@workstation" ];
 
   # MariaDB (seed 004); users and passwords are managed over SSH, never in the Nix store
   services.mysql = {

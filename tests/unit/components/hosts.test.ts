@@ -45,6 +45,7 @@ describe("component: LinuxHost", () => {
       passwordAuthentication: false,
       kbdInteractiveAuthentication: false,
       permitRootLogin: "prohibit-password",
+      loginUser: "root",
       hostKeyPinned: true,
       settingsFrom: {
         passwordAuthentication: "homelab:ssh.sshd",

@@ -97,6 +97,18 @@ describe("policy: ssh-root-login", function () {
         (p) => ((intentOf(p).ssh as Intent).permitRootLogin = "yes"),
       ),
       [
+        "ssh-root-login/mandatory: sshd on host iris (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password in homelab:ssh.sshd (the global setting: iris has none of its own, and every host without one inherits it). Not no: the deployer logs in as root. [finding sshd-root:iris]",
+      ],
+    );
+  });
+  it("suggests `no` only when the deployer does not log in as root", async () => {
+    assert.deepEqual(
+      await after(isIntent("iris-intent"), (p) => {
+        const ssh = intentOf(p).ssh as Intent;
+        ssh.permitRootLogin = "yes";
+        ssh.loginUser = "deploy";
+      }),
+      [
         "ssh-root-login/mandatory: sshd on host iris (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password (or no) in homelab:ssh.sshd (the global setting: iris has none of its own, and every host without one inherits it). [finding sshd-root:iris]",
       ],
     );

@@ -55,7 +55,7 @@ describe("policy pack on insecure variants of the home stack (intent records rea
     const out = await judge("root-login-yes.yaml");
     assert.equal(
       out[0],
-      "ssh-root-login/mandatory: sshd on router gw1 (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password (or no) in homelab:ssh.sshd (the global setting: gw1 has none of its own, and every host without one inherits it). [finding sshd-root:gw1]",
+      "ssh-root-login/mandatory: sshd on router gw1 (debian) has PermitRootLogin yes: root may log in with a password. Fix: Set permitRootLogin: prohibit-password in homelab:ssh.sshd (the global setting: gw1 has none of its own, and every host without one inherits it). Not no: the deployer logs in as root. [finding sshd-root:gw1]",
     );
     assert.deepEqual(findings(out), [
       "ssh-root-login/mandatory sshd-root:gw1",

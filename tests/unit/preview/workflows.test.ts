@@ -43,6 +43,26 @@ describe("GitHub workflows", () => {
     assert.equal(job.env.PULUMI_DEBUG_COMMANDS, "true");
   });
 
+  it("every pulumi run with a policy config checks that config first (the engine would ignore typos)", () => {
+    const jobs = [
+      workflow("preview.yml").jobs.preview!,
+      ...Object.values(workflow("deploy.yml").jobs),
+      ...Object.values(workflow("drift.yml").jobs),
+    ];
+    let checked = 0;
+    for (const job of jobs) {
+      const steps = job.steps.map((s) => s.run ?? "");
+      const uses = steps.findIndex((r) => r.includes("--policy-pack-config"));
+      if (uses < 0) continue;
+      const check = steps.findIndex((r) =>
+        r.includes('npm run -s policy-config -- check "policy-config.${{ matrix.stack }}.json"'),
+      );
+      assert.ok(check >= 0 && check < uses, "the check runs before the engine reads the file");
+      checked++;
+    }
+    assert.equal(checked, 3);
+  });
+
   it("preview: calls the report CLI only with options it has", () => {
     const render = workflow("preview.yml").jobs.preview!.steps.find((s) =>
       s.run?.includes("preview-report"),

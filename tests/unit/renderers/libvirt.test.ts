@@ -59,7 +59,7 @@ describe("renderer: libvirt domain", () => {
     assert.match(user, /^ssh_pwauth: false$/m);
     assert.match(
       user,
-      /^ {6}- "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIVsJfT3HUETQmreMMdnZHwQoJ5fElpl55IlgH8bIlhC admin@workstation"$/m,
+      /^ {6}- "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMmQBbL9XV2\+y3UtdRXlCdvoj8SBcR6XDpmXwfzNTTuW admin@workstation"$/m,
     );
     assert.equal(
       renderCloudInitNetwork(hermes),

@@ -59,7 +59,9 @@ describe("the home stack under mocks (index.ts)", function () {
   it("a rollout wave chains its members: each hypervisor waits for the whole one before it, the rest stays parallel", () => {
     const lab = homeLab();
     const deps = (n: string) =>
-      dependencyNames(byName(home.resources, "command:remote:Command", `${n}-ssh`));
+      dependencyNames(
+        byName(home.resources, "pulumi-nodejs:dynamic/homelab:SshPort", `${n}-ssh-port`),
+      );
     /** A VM's own resources on its hypervisor: its domain's units, its restart and its removal. */
     const ofVm = (v: string, n: string) =>
       n.startsWith(`${v}-domain-`) || n === `${v}-restart` || n === `${v}-removal`;

@@ -111,7 +111,7 @@ export function vmDomainUnit(lab: Lab, vm: Vm): UnitSpec {
     activate: [
       `[ -e ${d} ] || qemu-img create -q -f qcow2 -F qcow2 -b ${shq(vm.image)} ${d} ${vm.diskGiB}G`,
       // An existing disk is the VM's data: a new base image applies to new VMs only, and says so.
-      `b=$(qemu-img info --output=json ${d} | sed -n 's/.*"backing-filename": "\\([^"]*\\)".*/\\1/p'); [ -z "$b" ] || [ "$b" = ${shq(vm.image)} ] || echo ${shq(`homelab: ${vm.name}: the disk keeps its base image`)}" $b; the new image ${vm.image} applies to new disks only (remove the VM's disk to rebuild it)"`,
+      `b=$(qemu-img info -U --output=json ${d} | sed -n 's/.*"backing-filename": "\\([^"]*\\)".*/\\1/p'); [ -z "$b" ] || [ "$b" = ${shq(vm.image)} ] || echo ${shq(`homelab: ${vm.name}: the disk keeps its base image`)}" $b; the new image ${vm.image} applies to new disks only (remove the VM's disk to rebuild it)"`,
       ...(withSeed
         ? [
             // The seed holds the host's private key when one was generated: root-only, built aside.

@@ -104,7 +104,7 @@ describe("lab: converge (make lab)", function () {
     assert.match(live, /<source file='\/var\/lib\/libvirt\/images\/proxy1-seed\.iso'\/>/);
     const backing = onHost(
       "hv1",
-      "qemu-img info --output=json /var/lib/libvirt/images/proxy1.qcow2",
+      "qemu-img info -U --output=json /var/lib/libvirt/images/proxy1.qcow2",
     ).output;
     assert.match(
       backing,

@@ -92,12 +92,25 @@ describe("renderer: VM restarts and disks, run for real", function () {
       .map((l) => l!.split("'/var/lib/libvirt/images/hermes.qcow2'").join(`'${disk}'`))
       .join("\n");
     const before = readFileSync(disk);
+    const said = `homelab: hermes: the disk keeps its base image ${base}; the new image ${moved.image} applies to new disks only (remove the VM's disk to rebuild it)`;
     const r = spawnSync("sh", ["-ec", script], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(
-      r.stdout.trim(),
-      `homelab: hermes: the disk keeps its base image ${base}; the new image ${moved.image} applies to new disks only (remove the VM's disk to rebuild it)`,
-    );
+    assert.equal(r.stdout.trim(), said);
     assert.deepEqual(readFileSync(disk), before, "the disk is untouched");
+    // The VM is usually running: QEMU holds the disk's write lock (seen in the lab, where a plain
+    // `qemu-img info` refuses with 'Failed to get shared "write" lock'). qemu-io holds it the same way.
+    const holder = spawnSync(
+      "sh",
+      [
+        "-c",
+        `sleep 30 2>/dev/null | qemu-io -f qcow2 '${disk}' >/dev/null 2>&1 & q=$!; ` +
+          // wait until qemu-io holds the lock (a plain qemu-img info then refuses), at most 10 s
+          `for i in $(seq 50); do qemu-img info '${disk}' >/dev/null 2>&1 || break; sleep 0.2; done; ` +
+          `qemu-img info '${disk}' >/dev/null 2>&1 && echo unlocked; ${script}; kill $q`,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(holder.status, 0, holder.stderr);
+    assert.equal(holder.stdout.trim(), said, "the note also when the disk is in use");
   });
 });

@@ -99,13 +99,8 @@ export async function runMocked(
   const register = monitor.registerResource.bind(monitor);
   const urnOf = new Map<string, string>();
   const depsOf = new Map<string, string[]>();
-  const depNamesOf = new Map<string, string[]>();
   monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     register(req, (err, resp) => {
-      depNamesOf.set(
-        `${req.getType()}::${req.getName()}`,
-        req.getDependenciesList().map((u) => u.split("::").pop()!),
-      );
       if (resp) {
         urns.push(resp.getUrn());
         urnOf.set(`${req.getType()}::${req.getName()}`, resp.getUrn());
@@ -134,8 +129,8 @@ export async function runMocked(
   }
   for (const r of resources) {
     r.urn = urnOf.get(`${r.type}::${r.name}`);
-    r.dependsOn = depNamesOf.get(`${r.type}::${r.name}`);
     r.dependencies = depsOf.get(`${r.type}::${r.name}`);
+    r.dependsOn = r.dependencies?.map((u) => u.split("::").pop()!);
   }
   const dups = duplicateUrns(urns);
   if (dups.length)

@@ -7,6 +7,7 @@ import {
   loadLabFromStackConfig,
 } from "./model/pulumi-config";
 import { assertCurrent, projectRoot } from "./runtime/compiled";
+import { installDebugRedaction } from "./runtime/debug-redaction";
 
 // Pulumi runs the compiled program (build/index.js, Pulumi.yaml): never one older than its sources.
 if (__filename.endsWith(".js")) assertCurrent(projectRoot(__dirname), "program");
@@ -16,6 +17,10 @@ if (__filename.endsWith(".js")) assertCurrent(projectRoot(__dirname), "program")
 // inventories (docs/benchmarks.md, P4). Resources' source positions are unaffected (the SDK lifts the
 // limit for those); errors keep their messages. HOMELAB_STACK_TRACES=1 keeps full traces for debugging.
 if (process.env.HOMELAB_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
+
+// The SDK's debug diagnostics would carry every resource's outputs, secrets in plaintext, into event
+// logs (runtime/debug-redaction.ts).
+installDebugRedaction();
 
 const lab = loadLabFromStackConfig();
 const home = new HomeLab(pulumi.getStack(), {

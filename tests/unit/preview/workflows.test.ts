@@ -38,7 +38,7 @@ describe("GitHub workflows", () => {
     assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
     assert.match(
       runs(job),
-      /umask 077\n\s+pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json 2> preview\.stderr/,
+      /umask 077\n\s*pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json 2> preview\.stderr/,
     );
     assert.equal(job.env.PULUMI_DEBUG_COMMANDS, "true");
   });
@@ -106,7 +106,7 @@ describe("GitHub workflows", () => {
     assert.deepEqual(job["runs-on"], ["self-hosted", "homelab"]);
     assert.match(
       runs(job),
-      /umask 077\n\s+pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json/,
+      /umask 077\n\s*pulumi preview --stack "\$\{\{ matrix\.stack \}\}" --refresh --policy-pack policies \\\n\s+--policy-pack-config "policy-config\.\$\{\{ matrix\.stack \}\}\.json" --non-interactive \\\n\s+--json --event-log events\.jsonl > preview\.json/,
     );
     assert.match(runs(job), /cat report\.md >> "\$GITHUB_STEP_SUMMARY"/);
     assert.match(runs(job), /s\.op !== "same" && s\.op !== "refresh"/);

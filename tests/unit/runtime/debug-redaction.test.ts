@@ -120,7 +120,8 @@ describe("runtime: the SDK's debug diagnostics carry no outputs", () => {
         stdin: pulumi.secret(SECRET),
       });
       await new Promise<void>((resolve) => c.urn.apply(() => resolve()));
-      await new Promise((r) => setTimeout(r, 200));
+      // Log messages are delivered in order: once this one is, every earlier one was too.
+      await log.debug("flush");
       const finished = logged.filter((m) =>
         m.startsWith("RegisterResource RPC finished: resource:k"),
       );

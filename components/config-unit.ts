@@ -4,7 +4,7 @@ import { bundleHash, renderUnitBundle, UNIT_COMMAND } from "../renderers/unit-bu
 import { declaredState, observeCommand, renderObserveScript } from "../renderers/unit-live";
 import type { UnitSpec } from "../renderers/unit-script";
 import { SSH_WAIT, SshEndpoint, sshConnection } from "./connection";
-import { LiveState, packScript } from "../providers/live-state";
+import { LiveState, OBSERVE_ONLY, packScript } from "../providers/live-state";
 import { TOKENS } from "../model/tokens";
 
 export interface ConfigUnitArgs {
@@ -37,7 +37,8 @@ export interface ConfigUnitArgs {
 export class ConfigUnit extends pulumi.ComponentResource {
   /** Resolves after the unit was applied and verified. */
   public readonly ready: pulumi.Output<string>;
-  public readonly apply: command.remote.Command;
+  /** Absent while the machine is only observed (adoption). */
+  public readonly apply?: command.remote.Command;
   public readonly live: LiveState;
 
   constructor(name: string, args: ConfigUnitArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -46,18 +47,23 @@ export class ConfigUnit extends pulumi.ComponentResource {
     const bundle = renderUnitBundle(spec, adminUser);
     const hash = bundleHash(bundle);
 
-    this.apply = new command.remote.Command(
-      `${name}-apply`,
-      {
-        connection: sshConnection(target, args.privateKey, args.patience ?? SSH_WAIT),
-        create: UNIT_COMMAND,
-        stdin: bundle,
-        triggers: [hash],
-        // stderr is the unit's messages; stdout its records for the LiveState (not for the log).
-        logging: "stderr",
-      },
-      { parent: this, dependsOn: args.after ?? [] },
-    );
+    // A machine being adopted (ssh.observeOnly) gets no apply: its LiveState only records what is
+    // there, so that the preview after adoption shows live → declared (README: Adopting).
+    const observeOnly = target.observeOnly === true;
+    this.apply = observeOnly
+      ? undefined
+      : new command.remote.Command(
+          `${name}-apply`,
+          {
+            connection: sshConnection(target, args.privateKey, args.patience ?? SSH_WAIT),
+            create: UNIT_COMMAND,
+            stdin: bundle,
+            triggers: [hash],
+            // stderr is the unit's messages; stdout its records for the LiveState (not for the log).
+            logging: "stderr",
+          },
+          { parent: this, dependsOn: args.after ?? [] },
+        );
 
     this.live = new LiveState(
       `${name}-live`,
@@ -72,8 +78,9 @@ export class ConfigUnit extends pulumi.ComponentResource {
         machine: spec.machine,
         unit: spec.unit,
         token: hash,
-        applyId: this.apply.id,
-        applyOutput: this.apply.stdout,
+        applyId: this.apply?.id ?? OBSERVE_ONLY,
+        applyOutput: this.apply?.stdout,
+        ...(observeOnly ? { observeOnly: true } : {}),
         revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
         state: declaredState(spec),
         observeScript: packScript(renderObserveScript(spec)),
@@ -81,7 +88,7 @@ export class ConfigUnit extends pulumi.ComponentResource {
         applyCommand: UNIT_COMMAND,
         applyScript: packScript(bundle),
       },
-      { parent: this, dependsOn: [this.apply] },
+      { parent: this, dependsOn: this.apply ? [this.apply] : (args.after ?? []) },
     );
 
     this.ready = this.live.id.apply(() => spec.unit);

@@ -57,7 +57,8 @@ export class NixosHost extends pulumi.ComponentResource {
         { parent: this },
       ).result;
     }
-    if (databases.length > 0) {
+    // A machine being adopted is only observed: no database users are set on it.
+    if (databases.length > 0 && target.observeOnly !== true) {
       const sql = pulumi
         .all(passwords)
         .apply((pw) =>

@@ -73,19 +73,21 @@ export class PublicDns extends pulumi.ComponentResource {
         { parent: this },
       );
       const connector = lab.machines.find((m) => m.name === cf.tunnelConnector)!;
-      new command.remote.Command(
-        `${name}-cloudflared`,
-        {
-          connection: sshConnection(
-            sshEndpoint(connector.ssh!, args.hostKeys?.[connector.name]),
-            args.privateKey,
-          ),
-          create: renderCloudflaredInstall(lab.adminUser),
-          stdin: pulumi.secret(token.token),
-          logging: "stderr",
-        },
-        { parent: this, dependsOn: args.after ?? [] },
-      );
+      // A connector being adopted is only observed: cloudflared is installed once it is managed.
+      if (connector.ssh?.observeOnly !== true)
+        new command.remote.Command(
+          `${name}-cloudflared`,
+          {
+            connection: sshConnection(
+              sshEndpoint(connector.ssh!, args.hostKeys?.[connector.name]),
+              args.privateKey,
+            ),
+            create: renderCloudflaredInstall(lab.adminUser),
+            stdin: pulumi.secret(token.token),
+            logging: "stderr",
+          },
+          { parent: this, dependsOn: args.after ?? [] },
+        );
       tunnelTarget = pulumi.interpolate`${tunnel.id}.cfargotunnel.com`;
     }
 

@@ -39,6 +39,7 @@ export function sshPort(
       applyScript: packScript(renderUnitBundle(spec, adminUser)),
       observeCommand: observeCommand(adminUser),
       observeScript: packScript(renderObserveScript(spec)),
+      ...(target.observeOnly ? { observeOnly: true } : {}),
     },
     opts,
   );

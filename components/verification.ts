@@ -34,7 +34,15 @@ export class Verification extends pulumi.ComponentResource {
     // The probes' verdicts depend on the loaded rulesets: re-run when one changes.
     const rulesets = lab.routers.map((r) => unitHash(firewallUnit(lab, r), lab.adminUser));
     const byName = new Map(lab.machines.map((m) => [m.name, m]));
-    const commands = planProbes(lab).map((plan) => {
+    // The probes check the declared lab: while a machine is being adopted (only observed), the lab
+    // is not as declared yet, so none run.
+    const adopting = lab.machines.filter((m) => m.ssh?.observeOnly === true).map((m) => m.name);
+    if (adopting.length > 0)
+      void pulumi.log.info(
+        `homelab: reachability probes skipped while ${adopting.join(", ")} ${adopting.length > 1 ? "are" : "is"} only observed (ssh.observeOnly)`,
+        this,
+      );
+    const commands = (adopting.length > 0 ? [] : planProbes(lab)).map((plan) => {
       const machine = byName.get(plan.vantage)!;
       const connection = sshConnection(
         sshEndpoint(machine.ssh!, args.hostKeys?.[machine.name]),

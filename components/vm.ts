@@ -52,7 +52,10 @@ export class Vm extends pulumi.ComponentResource {
     const child = { parent: this };
     const connection = sshConnection(args.hypervisor, args.privateKey);
     const before: pulumi.Resource[] = [];
-    if (generatesHostKey(vm)) {
+    // A hypervisor being adopted is only observed: nothing is written, started or removed on it
+    // (the model requires its VMs to be observed too).
+    const writes = args.hypervisor.observeOnly !== true;
+    if (generatesHostKey(vm) && writes) {
       const seed = new random.RandomBytes(`${name}-host-key-seed`, { length: 32 }, child);
       const keys = seed.base64.apply((b64) =>
         ed25519HostKey(Buffer.from(b64, "base64"), `root@${vm.name}`),
@@ -86,17 +89,20 @@ export class Vm extends pulumi.ComponentResource {
       },
       child,
     );
-    const restart = new command.remote.Command(
-      `${name}-restart`,
-      { connection, ...vmRestartCommand(vm, lab.adminUser), logging: "stdoutAndStderr" },
-      { parent: this, dependsOn: [this.domain] },
-    );
-    new command.remote.Command(
-      `${name}-removal`,
-      { connection, ...vmRemovalCommand(vm, lab.adminUser) },
-      { parent: this, dependsOn: [this.domain] },
-    );
-    this.ready = pulumi.all([this.domain.ready, restart.stdout]).apply(() => vm.name);
+    const restart = writes
+      ? new command.remote.Command(
+          `${name}-restart`,
+          { connection, ...vmRestartCommand(vm, lab.adminUser), logging: "stdoutAndStderr" },
+          { parent: this, dependsOn: [this.domain] },
+        )
+      : undefined;
+    if (writes)
+      new command.remote.Command(
+        `${name}-removal`,
+        { connection, ...vmRemovalCommand(vm, lab.adminUser) },
+        { parent: this, dependsOn: [this.domain] },
+      );
+    this.ready = pulumi.all([this.domain.ready, restart?.stdout]).apply(() => vm.name);
     this.registerOutputs({ ready: this.ready, hostKey: this.hostKey });
   }
 }

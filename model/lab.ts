@@ -70,6 +70,8 @@ export interface SshTarget {
   readonly sshd: SshdSettings;
   /** For each sshd setting, the config path it comes from (`homelab:ssh.sshd` or the host's). */
   readonly sshdFrom: { readonly [K in keyof SshdSettings]: string };
+  /** Being adopted: the program only observes the machine and writes nothing to it. */
+  readonly observeOnly?: true;
 }
 
 export interface Machine {

@@ -44,6 +44,35 @@ export function isDrift(s: PreviewStep): boolean {
   return o.token === n.token && o.applyId === n.applyId;
 }
 
+/**
+ * A unit's first apply on a machine that was adopted: its LiveState recorded the machine while it
+ * was only observed (ssh.observeOnly), so old → new is live → declared (with `--refresh`, as of now).
+ */
+export function isAdoption(s: PreviewStep): boolean {
+  if (typeOf(s) !== RESOURCE_TYPES.liveState) return false;
+  return s.oldState?.inputs?.observeOnly === true && s.newState?.inputs?.observeOnly !== true;
+}
+
+/**
+ * Whether applying the unit can cut the deployer off: the units under the dead-man switch (sshd,
+ * firewall, NixOS switch) and the network unit (addresses, routes).
+ */
+export function cutsAccess(s: PreviewStep): boolean {
+  const i = s.newState?.inputs;
+  return (
+    typeOf(s) === RESOURCE_TYPES.liveState &&
+    (Number(i?.revertAfterSeconds) > 0 || i?.unit === "network")
+  );
+}
+
+/** The mark on a unit that can cut the deployer off, saying what protects the machine. */
+function accessNote(s: PreviewStep): string {
+  const seconds = Number(s.newState?.inputs?.revertAfterSeconds);
+  return seconds > 0
+    ? `⚠️ **Can cut access** (SSH or firewall): applied under the dead-man switch; the machine reverts by itself unless the deployer logs in anew within ${seconds} s.`
+    : "⚠️ **Can cut access**: changes addresses or routes the deployer may reach machines by.";
+}
+
 /** One diff per key of the declared state whose text changes. */
 function stateDiff(step: PreviewStep, label: string): string | undefined {
   const before = declared(step.oldState);
@@ -112,8 +141,11 @@ export function fileDiffs(all: readonly Change[]): (string | undefined)[] {
   return all.map((c) => {
     if (c.op !== "update" && c.op !== "replace") return undefined;
     const t = typeOf(c.step);
-    if (t === RESOURCE_TYPES.liveState)
-      return isDrift(c.step) ? stateDiff(c.step, " (live → declared)") : stateDiff(c.step, "");
+    if (t === RESOURCE_TYPES.liveState) {
+      const live = isDrift(c.step) || isAdoption(c.step);
+      const diff = stateDiff(c.step, live ? " (live → declared)" : "");
+      return diff && cutsAccess(c.step) ? `${accessNote(c.step)}\n\n${diff}` : diff;
+    }
     if (t === RESOURCE_TYPES.copyToRemote)
       return copyDiff(c.step, shown.get(c.step.newState?.parent ?? c.step.oldState?.parent ?? ""));
     return undefined;

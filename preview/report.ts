@@ -12,7 +12,7 @@
  */
 import { RESOURCE_TYPES } from "../model/tokens";
 import { exposureDelta, statusOf } from "./delta";
-import { fenced, fileDiffs, isDrift } from "./files";
+import { fenced, fileDiffs, isAdoption, isDrift } from "./files";
 import {
   policyRun,
   policySection,
@@ -64,6 +64,12 @@ function verdict(
   return `${done}, but ${unread ? "⚠️ policy findings could not be read" : "⚠️ policies did not run"}`;
 }
 
+function opLabel(c: Change): string {
+  if (c.op === "update" && isDrift(c.step)) return "update (repairs drift)";
+  if (c.op === "update" && isAdoption(c.step)) return "update (first apply after adoption)";
+  return c.op;
+}
+
 function warnings(changed: readonly Change[], groupOf: GroupOf): string[] {
   const out: string[] = [];
   const drifted = changed.filter((c) => c.op === "update" && isDrift(c.step));
@@ -72,6 +78,15 @@ function warnings(changed: readonly Change[], groupOf: GroupOf): string[] {
     const n = drifted.length;
     out.push(
       `> [!WARNING]\n> **Drift:** ${n} unit${s(n)} on ${hosts.map((h) => `**${h}**`).join(", ")} no longer match${s(n, "es", "")} the declared state (changed on the machine by hand or by other software); applying repairs ${s(n, "it", "them")}. Details below, live → declared.`,
+      "",
+    );
+  }
+  const adopted = changed.filter((c) => c.op === "update" && isAdoption(c.step));
+  if (adopted.length) {
+    const hosts = [...new Set(adopted.map((c) => groupOf(c.urn)))].sort();
+    const n = adopted.length;
+    out.push(
+      `> [!WARNING]\n> **First apply after adoption:** ${n} unit${s(n)} on ${hosts.map((h) => `**${h}**`).join(", ")} will be written for the first time. Details below, from the machine as it was recorded (preview with \`--refresh\` for its state now) to what will be written; units that can cut access are marked.`,
       "",
     );
   }
@@ -209,7 +224,7 @@ function machineBlocks(changed: readonly Change[], groupOf: GroupOf): string[] {
       "| --- | --- | --- | --- |",
       ...items.map(
         (i) =>
-          `| \`${nameOf(i.urn)}\` | \`${typeOf(i.step)}\` | ${i.op === "update" && isDrift(i.step) ? "update (repairs drift)" : i.op} | ${changedKeys(i)} |`,
+          `| \`${nameOf(i.urn)}\` | \`${typeOf(i.step)}\` | ${opLabel(i)} | ${changedKeys(i)} |`,
       ),
       "",
       ...items.flatMap((i) => (diffs.get(i) ? [diffs.get(i)!, ""] : [])),

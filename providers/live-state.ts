@@ -36,6 +36,12 @@ export interface LiveStateInputs {
   readonly applyId: string;
   /** What the apply printed: the post-apply observation, or `@armed` (a guarded unit's switch). */
   readonly applyOutput?: string;
+  /**
+   * The machine is being adopted (ssh.observeOnly): create and update only observe and record what
+   * is there, never write; live ≠ declared is expected and is not a change. The first update
+   * without it is the unit's first apply (its applyId changes from OBSERVE_ONLY).
+   */
+  readonly observeOnly?: boolean;
   /** Dead-man switch window; 0 when the unit is not guarded. */
   readonly revertAfterSeconds: number;
   /** Declared state, keyed like the observer's output (file targets, modes, facts). */
@@ -99,15 +105,23 @@ export function describeDifferences(
     .join("\n");
 }
 
-/** Whether the resource must be touched: the unit was re-applied, the target changed, or drift. */
+/** The applyId of a unit that has not been applied because its machine is only observed. */
+export const OBSERVE_ONLY = "observe-only";
+
+/**
+ * Whether the resource must be touched: the unit was re-applied, the target changed, or drift
+ * (while the machine is only observed, what it holds is not drift: nothing will be written).
+ */
 export function needsUpdate(olds: LiveStateInputs, news: LiveStateInputs): boolean {
   const c = (x: SshConn) => `${x.user}@${x.host}:${x.port} ${x.hostKey}`;
+  const drift = () =>
+    differences(news.state, olds.state ?? {}).length > 0 ||
+    Object.keys(olds.state ?? {}).length !== Object.keys(news.state).length;
   return (
     olds.token !== news.token ||
     olds.applyId !== news.applyId ||
     c(olds.connection) !== c(news.connection) ||
-    differences(news.state, olds.state ?? {}).length > 0 ||
-    Object.keys(olds.state ?? {}).length !== Object.keys(news.state).length
+    (!news.observeOnly && drift())
   );
 }
 
@@ -268,16 +282,25 @@ function outputs(i: LiveStateInputs, state: Record<string, string>) {
   return { ...rest, state };
 }
 
+/** What a machine that is only observed holds, keyed like the declared state (read only). */
+export async function record(i: LiveStateInputs): Promise<Record<string, string>> {
+  const r = await observe(i, observerInput(i.observeScript), false, 30_000);
+  if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
+  return stateOf(i.state, r.obs);
+}
+
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LiveStateInputs) {
-    const state = await converge(inputs, true);
+    const state = inputs.observeOnly ? await record(inputs) : await converge(inputs, true);
     return { id: `${inputs.machine}/${inputs.unit}`, outs: outputs(inputs, state) };
   },
   async diff(_id: string, olds: LiveStateInputs, news: LiveStateInputs) {
     return Promise.resolve({ changes: needsUpdate(olds, news) });
   },
   async update(_id: string, olds: LiveStateInputs, news: LiveStateInputs) {
-    const state = await converge(news, olds.applyId !== news.applyId);
+    const state = news.observeOnly
+      ? await record(news)
+      : await converge(news, olds.applyId !== news.applyId);
     return { outs: outputs(news, state) };
   },
   async read(id: string, props?: LiveStateInputs) {

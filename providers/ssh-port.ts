@@ -28,6 +28,8 @@ export interface SshPortInputs {
   readonly applyScript: string;
   readonly observeCommand: string;
   readonly observeScript: string;
+  /** The machine is only observed (adoption): a port change is recorded, never applied. */
+  readonly observeOnly?: boolean;
 }
 
 /** Moves sshd from `from` to the declared port (see the module comment); throws naming the machine. */
@@ -66,7 +68,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     return Promise.resolve({ changes: olds.port !== news.port });
   },
   async update(_id: string, olds: SshPortInputs, news: SshPortInputs) {
-    if (olds.port !== news.port) await movePort(news, olds.port);
+    if (olds.port !== news.port && !news.observeOnly) await movePort(news, olds.port);
     return { outs: news };
   },
   async delete() {

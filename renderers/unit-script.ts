@@ -17,6 +17,7 @@
  * printed by the bundle): the post-apply observation, or `@armed` with the dead-man switch's id.
  */
 import { createHash } from "node:crypto";
+import { recordAdoption } from "./adoption";
 import { lines, shq } from "./text";
 
 export interface UnitFile {
@@ -68,6 +69,11 @@ export interface UnitSpec {
   readonly snapshot?: { readonly save: string; readonly restore: string };
   /** The unit that sets sshd's port (a port change is applied on the old port, see SshPort). */
   readonly setsSshPort?: boolean;
+  /**
+   * How the machine takes its pre-adoption files back (renderers/adoption.ts restore.sh), when the
+   * activation would not do (it uses a file homelab added). Each line one complete command.
+   */
+  readonly reload?: readonly string[];
 }
 
 export const STAGE_ROOT = ".homelab/stage";
@@ -258,6 +264,13 @@ export function renderUnitBody(spec: UnitSpec): string {
     );
   }
   spec.files.forEach((f, i) => out.push(...prepareFile(f, i)));
+  out.push(
+    ...recordAdoption(
+      spec.unit,
+      spec.files.map((f, index) => ({ index, target: f.target })),
+      spec.reload ?? spec.activate,
+    ),
+  );
   out.push("# 4. commit: rename each new file over its target", "PHASE=commit");
   spec.files.forEach((f, i) => {
     out.push(

@@ -195,6 +195,7 @@ export function checkMachineSpec(
       `(missing) is required for a ${ref.kind === "vm" ? `${spec.os} VM` : ref.kind}; expected the machine's SSH public host key (only Debian VMs get one generated and injected through cloud-init). Add the pinned host key (\`ssh-keyscan -t ed25519 <address>\`).`,
     );
   }
+  checkObserved(ctx, ref, spec, onHypervisor);
   if (spec.os === "talos" && ref.kind === "host" && spec.nics[0] && !spec.nics[0].mac) {
     ctx.add(
       `${path}.nics[0].mac`,
@@ -283,4 +284,29 @@ export function machineFromSpec(
     hypervisor,
     services: r.servicesOf(name),
   };
+}
+
+/**
+ * A machine being adopted (ssh.observeOnly) already runs: its host key is known (never generated),
+ * and a VM on a hypervisor that is only observed cannot be created or changed, so it is observed too.
+ */
+function checkObserved(
+  ctx: Context,
+  ref: MachineRef,
+  spec: MachineSpec,
+  onHypervisor?: HypervisorSpec,
+): void {
+  const path = ref.path;
+  if (spec.ssh?.observeOnly && !spec.ssh.hostKey) {
+    ctx.add(
+      `${path}.ssh.hostKey`,
+      `(missing) is required while ${ref.name} is only observed (ssh.observeOnly: a machine that already runs); expected its SSH public host key. Add the key \`npm run discover\` printed (confirm its fingerprint on the console).`,
+    );
+  }
+  if (onHypervisor?.ssh.observeOnly && spec.ssh && !spec.ssh.observeOnly) {
+    ctx.add(
+      `${path}.ssh.observeOnly`,
+      `(missing) is required while its hypervisor is only observed (its ssh.observeOnly is true): nothing is created, started or changed there, so ${ref.name} cannot be managed yet; expected true. Set ${path}.ssh.observeOnly: true, or remove observeOnly from the hypervisor.`,
+    );
+  }
 }

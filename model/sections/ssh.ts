@@ -121,6 +121,14 @@ const hostSshFields = {
   ),
   port: opt(port("sshd port of this host."), undefined, "homelab:ssh.port"),
   sshd: opt(sshdOverrideSchema, undefined, "homelab:ssh.sshd"),
+  observeOnly: opt(
+    bool({
+      description:
+        "Adopting a machine that already runs: `pulumi up` only records what is on it (each unit's files and facts, over SSH) and writes nothing to it. Remove it, then `pulumi preview --refresh` shows per unit the diff from the machine as it is to what will be written (README: Adopting an existing lab).",
+    }),
+    undefined,
+    "false: the program converges the machine",
+  ),
 };
 
 export const hostSshSchema = object("How to reach this host over SSH.", hostSshFields);
@@ -158,6 +166,7 @@ export function sshTarget(
     hostKey: spec.hostKey?.trim(),
     sshd: { ...ssh.sshd, ...own },
     sshdFrom,
+    ...(spec.observeOnly ? { observeOnly: true as const } : {}),
   };
 }
 

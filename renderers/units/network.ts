@@ -75,6 +75,11 @@ function networkUnit(m: Machine, plan: NetPlan, role: SysctlRole): UnitSpec {
     validate: [`sh -n "$STAGE/converge.sh" || fail "converge script does not parse"`],
     // -e: keys of absent modules (br_netfilter) are skipped, everything else must apply.
     activate: ["sysctl -e -q -p /etc/sysctl.d/90-homelab.conf", "sh /etc/homelab/net-converge.sh"],
+    // Restoring the pre-adoption files: restarting the network from a script could cut the very
+    // session that restores; the owner's files take effect at the next boot (or by hand).
+    reload: [
+      `echo ${shq("homelab: the network files are restored; they take effect at the next boot or with systemctl restart networking (not run here: it can cut this session)")}`,
+    ],
     facts: networkFacts(plan),
   };
 }

@@ -210,3 +210,103 @@ describe("units: an SSH port change converges", function () {
     assert.deepEqual(previewChanges(["--refresh"]).changes, []);
   });
 });
+
+describe("units: adopting a machine configured by hand (observe, preview, apply, restore)", function () {
+  this.timeout(1_800_000);
+  const EFFECTIVE = "sshd -T (effective settings)";
+  const DROPIN = "/etc/ssh/sshd_config.d/01-homelab.conf";
+  const ADOPTED = "/var/lib/homelab/adopted";
+  const handConfig = () =>
+    onHost("app1", `md5sum /etc/ssh/sshd_config; ls ${DROPIN} 2>&1; ls /root/.homelab/stage 2>&1`)
+      .output;
+  let restoreConfig: () => void = () => undefined;
+  after(() => restoreConfig());
+
+  it("app1 as its owner left it: password logins on in sshd_config, no homelab drop-in, no records", () => {
+    const r = onHost(
+      "app1",
+      [
+        `rm -rf ${DROPIN} ${ADOPTED} /root/.homelab/stage`,
+        // Below Debian's `Include sshd_config.d/*.conf`, where an owner's edit usually is.
+        "echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config",
+        "sshd -t && (systemctl reload ssh 2>/dev/null || service ssh reload)",
+      ].join(" && "),
+    );
+    assert.equal(r.status, 0, r.output);
+    assert.equal(sshdT("app1").passwordauthentication, "yes");
+  });
+
+  it("the policy pack blocks the inventory that keeps password logins, before anything runs", () => {
+    restoreConfig = patchLabConfig([
+      { set: "homelab:hosts.app1.ssh.observeOnly", value: true },
+      { set: "homelab:hosts.app1.ssh.sshd", value: { passwordAuthentication: true } },
+    ]);
+    const before = handConfig();
+    const p = pulumi(["preview", "--policy-pack", "policies"]);
+    assert.notEqual(p.status, 0, "preview must fail");
+    assert.match(p.output, /mandatory.*ssh-no-password-auth/s);
+    assert.ok(p.output.includes("[finding sshd-password:app1]"), p.output.slice(-3000));
+    assert.equal(handConfig(), before, "nothing was written on app1");
+  });
+
+  it("observed only: the first up records app1 and writes nothing on it", () => {
+    restoreConfig();
+    restoreConfig = patchLabConfig([{ set: "homelab:hosts.app1.ssh.observeOnly", value: true }]);
+    const before = handConfig();
+    const r = pulumi(UP);
+    assert.equal(r.status, 0, r.output.slice(-3000));
+    const app1 = r.steps.filter((s) => s.name.startsWith("app1-"));
+    assert.deepEqual(
+      app1.filter((s) => s.type === "command:remote:Command" && s.op !== "delete"),
+      [],
+      "none of app1's commands runs (they are only forgotten)",
+    );
+    assert.ok(
+      app1.some((s) => s.op === "update" && s.name === "app1-sshd-live"),
+      JSON.stringify(app1),
+    );
+    assert.equal(handConfig(), before, "nothing was written on app1");
+    assert.equal(sshdT("app1").passwordauthentication, "yes");
+  });
+
+  it("after removing observeOnly, preview --refresh shows live → declared for app1's sshd", () => {
+    restoreConfig();
+    restoreConfig = () => undefined;
+    const p = previewChanges(["--refresh"]);
+    assert.equal(p.status, 0, p.output.slice(-3000));
+    assert.ok(p.changes.includes("create app1-sshd-apply"), p.changes.join("\n"));
+    const step = p.digest.steps!.find(
+      (s) => s.op === "update" && s.urn.endsWith("::app1-sshd-live"),
+    ) as
+      | {
+          oldState: { inputs: Record<string, unknown> };
+          newState: { inputs: Record<string, unknown> };
+        }
+      | undefined;
+    assert.ok(step, p.changes.join("\n"));
+    const live = step.oldState.inputs.state as Record<string, string>;
+    const declared = step.newState.inputs.state as Record<string, string>;
+    assert.equal(step.oldState.inputs.observeOnly, true);
+    assert.match(live[EFFECTIVE]!, /^passwordauthentication yes$/m);
+    assert.match(declared[EFFECTIVE]!, /^passwordauthentication no$/m);
+    assert.doesNotMatch(live[DROPIN]!, /PasswordAuthentication/, "the drop-in is not there yet");
+    assert.match(declared[DROPIN]!, /^PasswordAuthentication no$/m);
+  });
+
+  it("up converges app1, a refresh is clean, and restore.sh brings the owner's files back", () => {
+    converges();
+    assert.equal(sshdT("app1").passwordauthentication, "no");
+    assert.deepEqual(previewChanges(["--refresh"]).changes, []);
+    const r = onHost("app1", `sh ${ADOPTED}/restore.sh`);
+    assert.equal(r.status, 0, r.output);
+    assert.match(r.output, new RegExp(`removed ${DROPIN} \\(homelab added it\\)`));
+    assert.match(r.output, /reloaded sshd/);
+    assert.equal(sshdT("app1").passwordauthentication, "yes", "the owner's setting is back");
+    assert.ok(deployerCanSsh("app1"), "and the deployer still gets in (authorized_keys kept)");
+    // Back to the declared lab for what runs after.
+    onHost("app1", "sed -i '/^PasswordAuthentication yes$/d' /etc/ssh/sshd_config");
+    const again = pulumi([...UP, "--refresh"]);
+    assert.equal(again.status, 0, again.output.slice(-3000));
+    assert.equal(sshdT("app1").passwordauthentication, "no");
+  });
+});

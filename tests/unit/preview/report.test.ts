@@ -404,6 +404,44 @@ describe("preview report", () => {
     });
   });
 
+  describe("adoption", () => {
+    it("a unit's first apply on an adopted machine: warned on top, live → declared, access marked", () => {
+      const s = scenario("drift");
+      const d = clone(s.digest);
+      const sshd = d.steps.find((x) => x.op === "update" && x.urn.endsWith("::app1-sshd-live"))!;
+      Object.assign(sshd.oldState!.inputs!, { observeOnly: true, applyId: "observe-only" });
+      Object.assign(sshd.newState!.inputs!, { applyId: "app1-sshd-apply1234" });
+      delete sshd.newState!.inputs!.observeOnly;
+      const out = render(d, s.log, s.exitCode);
+      assert.match(
+        out,
+        /> \*\*First apply after adoption:\*\* 1 unit on \*\*app1\*\* will be written for the first time\./,
+      );
+      assert.match(
+        out,
+        /\| `app1-sshd-live` \| `pulumi-nodejs:dynamic\/homelab:LiveState` \| update \(first apply after adoption\) \| /,
+      );
+      assert.match(
+        block(out, "app1"),
+        /⚠️ \*\*Can cut access\*\* \(SSH or firewall\): applied under the dead-man switch; the machine reverts by itself unless the deployer logs in anew within \d+ s\.\n\n`\/etc\/ssh\/sshd_config\.d\/01-homelab\.conf` \(live → declared\)\n\n```diff\n/,
+      );
+      // Still observed (the flag on both sides): nothing is written, so nothing is announced.
+      sshd.newState!.inputs!.observeOnly = true;
+      assert.doesNotMatch(render(d, s.log, s.exitCode), /First apply after adoption/);
+    });
+
+    it("marks only the units that can cut access", () => {
+      const out = report(scenario("secure-change"));
+      const firewall = /`gw1-firewall-live`[\s\S]*?<\/details>/.exec(out)?.[0] ?? "";
+      assert.match(firewall, /Can cut access/);
+      const d = clone(scenario("secure-change").digest);
+      const fw = step(d, "gw1-firewall-live");
+      fw.newState!.inputs!.revertAfterSeconds = 0;
+      fw.newState!.inputs!.unit = "dns";
+      assert.doesNotMatch(render(d, scenario("secure-change").log, 0), /Can cut access/);
+    });
+  });
+
   describe("secrets", () => {
     it("applies configured masks everywhere (tables, findings, diffs)", () => {
       const out = report(scenario("insecure-change"), { masks: [/10\.20\.0\.32/] });

@@ -8,13 +8,20 @@ import {
   differences,
   LiveStateInputs,
   needsUpdate,
+  OBSERVE_ONLY,
   observerInput,
   parseObservation,
+  record,
   stateOf,
 } from "../../../providers/live-state";
 import { closeMasters, sshArgs, sshRun } from "../../../providers/ssh";
 import { renderUnitBundle, UNIT_COMMAND } from "../../../renderers/unit-bundle";
-import { declaredState, observeCommand, renderObserveScript } from "../../../renderers/unit-live";
+import {
+  declaredState,
+  MISSING,
+  observeCommand,
+  renderObserveScript,
+} from "../../../renderers/unit-live";
 import type { UnitSpec } from "../../../renderers/unit-script";
 import { killTimers, sshCommand, startSshd, TestSshd } from "../../support/sshd";
 
@@ -85,6 +92,11 @@ describe("live state: observation and diff", () => {
     assert.equal(needsUpdate(old, inputs({ applyOutput: "other" })), false, "output is not input");
     const drifted = inputs({ state: { ...old.state, "ruleset (loaded)": "differs\n" } });
     assert.equal(needsUpdate(drifted, inputs()), true, "refresh found drift");
+    // A machine being adopted holds what it holds: not drift, nothing to write.
+    const watched = { observeOnly: true, applyId: OBSERVE_ONLY };
+    assert.equal(needsUpdate({ ...drifted, ...watched }, inputs(watched)), false);
+    assert.equal(needsUpdate(inputs(watched), inputs({ ...watched, token: "t2" })), true);
+    assert.equal(needsUpdate({ ...drifted, ...watched }, inputs()), true, "the first apply");
   });
 
   it("confirms the switch the apply armed, or any of the unit's when the id is unusable", () => {
@@ -237,6 +249,37 @@ describe("live state against a real sshd on 127.0.0.1 (connections counted by ss
       encoding: "utf8",
     });
     assert.equal(keys.stdout, "");
+  });
+
+  it("a machine being adopted is only observed: its state is recorded, nothing is written", async () => {
+    const s = unit();
+    closeMasters();
+    // Everything a unit writes: its targets, its state directory (backups, records), its stage.
+    const files = () =>
+      spawnSync(
+        "sh",
+        [
+          "-c",
+          `find "$@" -printf '%p %s %T@\\n' 2>/dev/null; true`,
+          "x",
+          etc,
+          sshd.state,
+          sshd.home,
+        ],
+        {
+          encoding: "utf8",
+        },
+      );
+    const i = { ...live(s, ""), applyId: OBSERVE_ONLY, observeOnly: true };
+    const before = files().stdout;
+    assert.ok(before.includes(`${etc}/loaded `), before);
+    const state = await record(i);
+    assert.equal(state.loaded, "old\n");
+    assert.equal(state[`${etc}/conf`], MISSING);
+    assert.deepEqual(Object.keys(state), Object.keys(declaredState(s)));
+    assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "old\n");
+    assert.equal(existsSync(`${etc}/conf`), false);
+    assert.equal(files().stdout, before, "no file was created or changed");
   });
 
   it("repairs drift once over the machine's connection and verifies the result", async () => {

@@ -307,6 +307,70 @@ describe("renderer: provisioning unit (all or nothing, one session)", function (
     assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
   });
 
+  it("keeps the files the machine had before its first apply; restore.sh puts them back and reloads", () => {
+    oldA();
+    chmodSync(`${dir}/etc/a.conf`, 0o640);
+    assert.equal(apply(spec(dir)).status, 0);
+    // A later apply (new content) keeps the first records: they are the machine before adoption.
+    const later = spec(dir);
+    const v2 = {
+      ...later,
+      files: [{ ...later.files[0]!, content: "new a, v2\n" }, later.files[1]!],
+    };
+    assert.equal(apply(v2).status, 0, "second apply");
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "new a, v2\n");
+    const adopted = `${dir}/state/adopted`;
+    assert.equal(statSync(adopted).mode & 0o777, 0o700, "the records are root-only");
+    const files = readdirSync(`${adopted}/files`).sort();
+    const keyOf = (target: string) =>
+      files
+        .find(
+          (f) =>
+            f.endsWith(".path") && readFileSync(`${adopted}/files/${f}`, "utf8") === `${target}\n`,
+        )!
+        .replace(/\.path$/, "");
+    const a = keyOf(`${dir}/etc/a.conf`);
+    const b = keyOf(`${dir}/etc/sub/b.conf`);
+    assert.deepEqual(files, [a, `${a}.path`, `${b}.absent`, `${b}.path`].sort());
+    assert.equal(readFileSync(`${adopted}/files/${a}`, "utf8"), "old a\n");
+    assert.equal(statSync(`${adopted}/files/${a}`).mode & 0o777, 0o640, "the original's mode");
+    assert.deepEqual(readdirSync(`${adopted}/units`), ["demo.activate"]);
+    clean();
+
+    const r = sh([`${adopted}/restore.sh`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    assert.equal(statSync(`${dir}/etc/a.conf`).mode & 0o777, 0o640);
+    assert.equal(existsSync(`${dir}/etc/sub/b.conf`), false, "homelab's own file is removed");
+    assert.equal(readFileSync(`${dir}/activated`, "utf8"), "old a\n", "reloaded from the old file");
+    assert.match(r.stdout, new RegExp(`restored ${dir}/etc/a.conf\n`));
+    assert.match(r.stdout, /reloaded demo\n/);
+    assert.equal(existsSync(adopted), false, "the records moved aside");
+    assert.equal(
+      readdirSync(`${dir}/state`).filter((d) => d.startsWith("adopted.restored-")).length,
+      1,
+    );
+  });
+
+  it("restore.sh reloads nothing for a unit that only added files, and keeps the records when it fails", () => {
+    assert.equal(apply(spec(dir, { reload: ["false"] })).status, 0);
+    assert.equal(existsSync(`${dir}/state/adopted/units/demo.activate`), false);
+    let r = sh([`${dir}/state/adopted/restore.sh`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(`${dir}/etc/a.conf`), false);
+    assert.doesNotMatch(r.stdout, /reloaded/);
+
+    // A unit that replaced a file keeps its `reload`; a failing reload keeps the records.
+    oldA();
+    assert.equal(apply(spec(dir, { reload: [`echo reloading >&2`, "false"] })).status, 0);
+    r = sh([`${dir}/state/adopted/restore.sh`]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /reloading\nreloading demo failed/);
+    assert.match(r.stderr, /not everything was restored; the records stay in /);
+    assert.equal(readFileSync(`${dir}/etc/a.conf`, "utf8"), "old a\n");
+    assert.ok(existsSync(`${dir}/state/adopted/units/demo.activate`));
+  });
+
   it("runs apply.sh through sudo for a non-root admin; re-triggers only when content changes", () => {
     const s = spec("/x");
     assert.match(

@@ -28,11 +28,17 @@ export function run(
   args: readonly string[],
   input = "",
   timeoutMs = 60_000,
+  home?: string,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+      // Nothing of the user's environment (agent, config); ssh's HOME is the private temp dir.
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        LC_ALL: "C",
+        ...(home ? { HOME: home } : {}),
+      },
     });
     let stdout = "";
     let stderr = "";
@@ -116,7 +122,13 @@ export async function runPinned(
       hostKey: t.hostKey,
     };
     const args = sshArgs(conn, dir, "sh -s");
-    return await run("ssh", ["-o", "PreferredAuthentications=publickey", ...args], script, 120_000);
+    return await run(
+      "ssh",
+      ["-o", "PreferredAuthentications=publickey", ...args],
+      script,
+      120_000,
+      dir,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

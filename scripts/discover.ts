@@ -13,13 +13,14 @@ import {
   DiscoverError,
   fingerprint,
   run,
+  type Run,
   runPinned,
   scanHostKey,
   sshFailure,
   where,
 } from "./discover/connect";
 import { factsFrom } from "./discover/facts";
-import { discoveryScript, MANAGED_UNITS, parseSections } from "./discover/probe";
+import { discoveryScript, MANAGED_UNITS, parseSections, type Sections } from "./discover/probe";
 import { renderSnippet } from "./discover/snippet";
 
 export const USAGE =
@@ -85,6 +86,23 @@ export function parseArgs(argv: readonly string[], home = homedir()): Options {
   };
 }
 
+/** The probe script's sections from the session, or a DiscoverError saying what went wrong. */
+export function sessionSections(r: Run, at: string, identity: string): Sections {
+  if (r.code === 255) throw new DiscoverError(sshFailure(r, at, identity));
+  const { sections, nosudo } = parseSections(r.stdout);
+  if (nosudo !== undefined) {
+    throw new DiscoverError(
+      `${at}: ${nosudo} is not root and sudo -n is refused (a password is required, or no sudo). Discovery reads sshd -T, nftables, libvirt and socket owners, which need root: log in as root, or give the user passwordless sudo (NOPASSWD), which the product needs too.`,
+    );
+  }
+  if (sections.size === 0) {
+    throw new DiscoverError(
+      `${at}: the probe script printed nothing it could read (exit ${r.code}: ${r.stderr.trim().split("\n")[0] || "no message"}). Discovery needs a POSIX sh on the machine.`,
+    );
+  }
+  return sections;
+}
+
 /** Discovers one machine: the snippet, or a DiscoverError. `say` gets the messages for stderr. */
 export async function discover(o: Options, say: (line: string) => void): Promise<string> {
   const at = where(o.user, o.address, o.port);
@@ -103,18 +121,7 @@ export async function discover(o: Options, say: (line: string) => void): Promise
   }
   const pub = await run("ssh-keygen", ["-y", "-P", "", "-f", o.identity]);
   const r = await runPinned({ ...o, hostKey }, discoveryScript());
-  if (r.code === 255) throw new DiscoverError(sshFailure(r, at, o.identity));
-  const { sections, nosudo } = parseSections(r.stdout);
-  if (nosudo !== undefined) {
-    throw new DiscoverError(
-      `${at}: ${nosudo} is not root and sudo -n is refused (a password is required, or no sudo). Discovery reads sshd -T, nftables, libvirt and socket owners, which need root: log in as root, or give the user passwordless sudo (NOPASSWD), which the product needs too.`,
-    );
-  }
-  if (sections.size === 0) {
-    throw new DiscoverError(
-      `${at}: the probe script printed nothing it could read (exit ${r.code}: ${r.stderr.trim().split("\n")[0] || "no message"}). Discovery needs a POSIX sh on the machine.`,
-    );
-  }
+  const sections = sessionSections(r, at, o.identity);
   const facts = factsFrom(sections, MANAGED_UNITS);
   const authorizedKey =
     pub.code === 0 ? pub.stdout.trim().split(/\s+/).slice(0, 2).join(" ") : undefined;

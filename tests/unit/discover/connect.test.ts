@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { discover, parseArgs } from "../../../scripts/discover";
+import { discover, parseArgs, sessionSections } from "../../../scripts/discover";
 import { DiscoverError, fingerprint, parseKeyscan } from "../../../scripts/discover/connect";
 import { startSshd, TestSshd } from "../../support/sshd";
 
@@ -186,5 +186,47 @@ describe("discover: the command", function () {
       /^discover: expected one <user@address>, got 10\.0\.10\.1\. usage: npm run discover -- /,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+});
+
+describe("discover: what the session returned", () => {
+  const at = "deploy@10.0.20.5:22";
+  const refused = (r: { code: number; stdout: string; stderr: string }, re: RegExp) =>
+    assert.throws(
+      () => sessionSections(r, at, "/home/me/.ssh/id_ed25519"),
+      (e: Error) => e instanceof DiscoverError && re.test(e.message),
+    );
+
+  it("a user without root or passwordless sudo: names the user and what to do", () => {
+    refused(
+      { code: 0, stdout: "@@homelab-discover nosudo deploy\n", stderr: "" },
+      /^deploy@10\.0\.20\.5:22: deploy is not root and sudo -n is refused .* log in as root, or give the user passwordless sudo \(NOPASSWD\)/,
+    );
+  });
+
+  it("ssh's own failures: refused key, changed host key, unreachable", () => {
+    refused(
+      { code: 255, stdout: "", stderr: "deploy@10.0.20.5: Permission denied (publickey).\n" },
+      /^deploy@10\.0\.20\.5:22: the key \/home\/me\/\.ssh\/id_ed25519 was refused/,
+    );
+    refused(
+      { code: 255, stdout: "", stderr: "Host key verification failed.\n" },
+      /the host key changed between the scan and the login; refusing to continue/,
+    );
+    refused(
+      {
+        code: 255,
+        stdout: "",
+        stderr: "ssh: connect to host 10.0.20.5 port 22: No route to host\n",
+      },
+      /the SSH session failed \(exit 255: ssh: connect to host 10\.0\.20\.5 port 22: No route to host\)/,
+    );
+  });
+
+  it("a shell that printed no sections", () => {
+    refused(
+      { code: 127, stdout: "", stderr: "sh: not found\n" },
+      /printed nothing it could read \(exit 127: sh: not found\)\. Discovery needs a POSIX sh/,
+    );
   });
 });

@@ -94,7 +94,11 @@ function zonesBlock(l: Layout): string[] {
 }
 
 function sshBlock(f: Facts, t: Target, l: Layout, indent: string, isVmOrHost: boolean): string[] {
-  const out = [`${indent}ssh:`, `${indent}  hostKey: ${t.hostKey}`];
+  const out = [
+    `${indent}ssh:`,
+    `${indent}  hostKey: ${t.hostKey}`,
+    `${indent}  observeOnly: true # adopting: pulumi up only records this machine until you remove it (README: Adopting an existing lab)`,
+  ];
   const first = l.nics[0];
   if (!l.connectedIsOwn || (isVmOrHost && first?.address !== t.address)) {
     out.push(`${indent}  host: ${scalar(t.address)} # the address discovery connected to`);

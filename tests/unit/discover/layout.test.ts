@@ -62,7 +62,7 @@ describe("discover: layouts", () => {
       address: "192.168.40.3",
       trunk: "eno1",
       bridges: [{ zone: "net-192-168-40-0-24" }, { zone: FILL, interface: "eno2" }],
-      ssh: { hostKey: KEY },
+      ssh: { hostKey: KEY, observeOnly: true },
     });
     assert.match(
       text,

@@ -151,6 +151,7 @@ describe("discover: the proposed snippet", () => {
         wan: { interface: "enp1s0", address: "dhcp" },
         ssh: {
           hostKey: KEY,
+          observeOnly: true,
           sshd: { passwordAuthentication: true, maxAuthTries: 6, allowTcpForwarding: true },
         },
       },
@@ -182,7 +183,11 @@ describe("discover: the proposed snippet", () => {
         address: "192.168.40.2",
         trunk: "enp3s0",
         bridges: [{ zone: "vlan30" }, { zone: "vlan20" }],
-        ssh: { hostKey: KEY, sshd: { maxAuthTries: 6, x11Forwarding: true } },
+        ssh: {
+          hostKey: KEY,
+          observeOnly: true,
+          sshd: { maxAuthTries: 6, x11Forwarding: true },
+        },
       },
     });
     assert.deepEqual((s["homelab:zones"] as Record<string, unknown>).vlan30, {
@@ -220,6 +225,7 @@ describe("discover: the proposed snippet", () => {
         ],
         ssh: {
           hostKey: KEY,
+          observeOnly: true,
           sshd: {
             passwordAuthentication: true,
             kbdInteractiveAuthentication: true,

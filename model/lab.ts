@@ -84,7 +84,8 @@ export interface Machine {
   readonly interfaces: readonly Interface[];
   /** Absent for Talos machines (no SSH). */
   readonly ssh?: SshTarget;
-  readonly nixos?: NixosSpec;
+  /** NixOS settings; stateVersion resolved (release when not given). */
+  readonly nixos?: NixosSpec & { readonly stateVersion: string };
   /** For VMs: the hypervisor they run on. */
   readonly hypervisor?: string;
   /** Service names running on this machine. */

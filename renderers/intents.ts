@@ -60,7 +60,7 @@ function openPorts(lab: Lab, m: Machine): PortRange[] {
 }
 
 /** Where a machine is declared in the inventory. */
-function machinePath(m: Machine): string {
+export function machinePath(m: Machine): string {
   switch (m.kind) {
     case "router":
       return `homelab:routers.${m.name}`;

@@ -55,7 +55,7 @@ export function renderNixosConfiguration(lab: Lab, m: Machine): string {
   const body: string[] = [
     `  imports = lib.optional (builtins.pathExists ./hardware-configuration.nix) ./hardware-configuration.nix;`,
     "",
-    `  system.stateVersion = ${nixStr(n.release)};`,
+    `  system.stateVersion = ${nixStr(n.stateVersion)};`,
     "",
     "  # Network: static, from the inventory",
     `  networking.hostName = ${nixStr(m.name)};`,

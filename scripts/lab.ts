@@ -215,7 +215,7 @@ export function topology(lab: Lab): unknown {
     hosts.push({
       name: m.name,
       oobAddress: oob.get(m.name),
-      ...(m.os === "nixos" ? { shims: ["nixos-rebuild"] } : {}),
+      ...(m.os === "nixos" ? { shims: ["nixos-rebuild", "nix-channel"] } : {}),
       links: machineLinks(m),
     });
   }

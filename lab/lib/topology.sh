@@ -74,8 +74,8 @@ def shape:
              + (if $h | has("oobAddress") and (.oobAddress | ipv4n == null) then ["\($w).oobAddress: must be an IPv4 address"] else [] end)
              + (if $h | has("role") and (.role as $r | ["host", "router", "hypervisor", "vm"] | index($r) | not) then ["\($w).role: must be one of host, router, hypervisor, vm"] else [] end)
              + (if $h | has("managed") and (.managed | type != "boolean") then ["\($w).managed: must be a boolean"] else [] end)
-             + (if $h | has("shims") and ((.shims | type != "array") or any(.shims[]; . as $s | ["nixos-rebuild"] | index($s) | not) or (.shims | dups | length > 0))
-                then ["\($w).shims: must be an array of distinct names among nixos-rebuild"] else [] end)
+             + (if $h | has("shims") and ((.shims | type != "array") or any(.shims[]; . as $s | ["nixos-rebuild", "nix-channel"] | index($s) | not) or (.shims | dups | length > 0))
+                then ["\($w).shims: must be an array of distinct names among nixos-rebuild, nix-channel"] else [] end)
              + (if $h | has("links") | not then [] elif ($h.links | type) != "array" then ["\($w).links: must be an array"] else
                 [$h.links | to_entries[] | .key as $j | .value as $l | "\($w).links[\($j)]" as $lw
                  | ($l | unknown(["ifname", "segment", "dummy", "peer", "mac", "address", "gateway"]; $lw))

@@ -74,15 +74,27 @@ const nfsExportSchema = object("One exported directory.", {
 });
 export type NfsExportSpec = Infer<typeof nfsExportSchema>;
 
+const nixosRelease = (description: string) =>
+  shaped({
+    description,
+    format: "a NixOS release like 25.05",
+    re: /^\d{2}\.\d{2}$/,
+    problem: "is not a NixOS release number",
+    fix: "Use a release number like 25.05; unstable channels are not repeatable.",
+  });
+
 const nixosSchema = object("NixOS settings; configuration.nix is generated from them.", {
   release: req(
-    shaped({
-      description: "NixOS release (channel nixos-<release>, also system.stateVersion).",
-      format: "a NixOS release like 25.05",
-      re: /^\d{2}\.\d{2}$/,
-      problem: "is not a NixOS release number",
-      fix: "Use a release number like 25.05; unstable channels are not repeatable.",
-    }),
+    nixosRelease(
+      "NixOS release the host runs: root's channel nixos is https://nixos.org/channels/nixos-<release>. To upgrade, change release only.",
+    ),
+  ),
+  stateVersion: opt(
+    nixosRelease(
+      "system.stateVersion: the release this machine was first installed with; never changes after the install (NixOS manual, option system.stateVersion).",
+    ),
+    undefined,
+    "release (right for a new machine); set it to the old release before upgrading an installed one",
   ),
   firewall: opt(
     object("Extra open ports (service ports are opened automatically).", {
@@ -208,6 +220,13 @@ export function checkMachineSpec(
       `(missing) is required for os nixos; expected at least release. Add nixos: { release: "25.05" }.`,
     );
   }
+  const n = spec.nixos;
+  if (n?.stateVersion && n.stateVersion > n.release) {
+    ctx.add(
+      `${path}.nixos.stateVersion`,
+      `${show(n.stateVersion)} is newer than release ${show(n.release)}; expected the release ${ref.name} was first installed with, at most release. Set stateVersion to that release (or remove it on a new machine).`,
+    );
+  }
   if (spec.os !== "nixos" && spec.nixos) {
     ctx.add(
       `${path}.nixos`,
@@ -280,7 +299,10 @@ export function machineFromSpec(
     description: spec.description,
     interfaces,
     ssh: spec.ssh ? r.ssh(spec.ssh, interfaces[0]!.address, path) : undefined,
-    nixos: spec.nixos,
+    nixos: spec.nixos && {
+      ...spec.nixos,
+      stateVersion: spec.nixos.stateVersion ?? spec.nixos.release,
+    },
     hypervisor,
     services: r.servicesOf(name),
   };

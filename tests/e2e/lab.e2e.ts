@@ -146,7 +146,12 @@ describe("lab: converge (make lab)", function () {
 
   it("the NixOS-role host switched to the rendered configuration.nix: its sshd and firewall are live", () => {
     const log = onHost("nix1", "cat /var/log/homelab-shims.log").output;
-    assert.match(log, /"shim":"nixos-rebuild","argv":\["switch"\],"rc":0/);
+    // The first apply subscribes root's channel nixos to the release and upgrades from it.
+    assert.match(log, /"shim":"nixos-rebuild","argv":\["switch","--upgrade"\],"rc":0/);
+    assert.equal(
+      onHost("nix1", "HOME=/root nix-channel --list; cat /run/current-system/nixos-version").output,
+      "nixos https://nixos.org/channels/nixos-25.05\n25.05\n",
+    );
     assert.match(
       onHost("nix1", "cat /etc/nixos/configuration.nix").output,
       /\/srv\/share 10\.20\.0\.32\(rw,sync,no_subtree_check\)/,

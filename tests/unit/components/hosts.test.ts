@@ -7,7 +7,7 @@ import {
   unitHash,
 } from "../../../renderers/unit-bundle";
 import { declaredState, renderObserveScript } from "../../../renderers/unit-live";
-import { nixosUnit } from "../../../renderers/units/nixos";
+import { channelSwitch, nixosUnit } from "../../../renderers/units/nixos";
 import { packScript, unpackScript } from "../../../providers/live-state";
 import { guestNetworkUnit } from "../../../renderers/units/network";
 import { sshdUnit } from "../../../renderers/units/ssh";
@@ -204,7 +204,8 @@ describe("component: NixosHost", () => {
     );
     const apply = stagedFiles(spec).find((f) => f.name === "apply.sh")!.content;
     assert.match(apply, /nix-instantiate --parse "\$STAGE\/configuration\.nix"/);
-    assert.match(apply, /^ {2}nixos-rebuild switch \|\| \{/m);
+    // The switch follows the channel of the release (an upgrade only when it changed).
+    assert.ok(apply.includes(`\n  ${channelSwitch(infra1)} || {`), apply);
     // The switch is guarded: it reverts to the previous generation unless confirmed.
     assert.match(apply, /--revert-after 120/);
     const live = byName(resources, "pulumi-nodejs:dynamic/homelab:LiveState", "infra1-nixos-live");

@@ -312,3 +312,41 @@ describe("inventory: hypervisor domain type, VM host keys and disks", () => {
     assert.match(host[0]!, /homelab:hosts\.iris\.ssh\.hostKey: \(missing\) is required/);
   });
 });
+
+describe("inventory: NixOS release and system.stateVersion", () => {
+  const infra1 = (patch: PatchOp[] = []) =>
+    homeLab(patch).machines.find((m) => m.name === "infra1")!.nixos!;
+  const at = "homelab:hypervisors.lewis.vms.infra1.nixos";
+
+  it("stateVersion defaults to release (a new machine)", () => {
+    assert.deepEqual([infra1().release, infra1().stateVersion], ["25.05", "25.05"]);
+  });
+
+  it("an upgrade changes release only; the given stateVersion is kept", () => {
+    const n = infra1([
+      { set: `${at}.release`, value: "25.11" },
+      { set: `${at}.stateVersion`, value: "25.05" },
+    ]);
+    assert.deepEqual([n.release, n.stateVersion], ["25.11", "25.05"]);
+  });
+
+  it("rejects a stateVersion newer than release, naming the path and the fix", () => {
+    assert.throws(
+      () => homeLab([{ set: `${at}.stateVersion`, value: "25.11" }]),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /homelab:hypervisors\.lewis\.vms\.infra1\.nixos\.stateVersion: "25\.11" is newer than release "25\.05"; expected the release infra1 was first installed with, at most release\. Set stateVersion to that release/,
+        );
+        return true;
+      },
+    );
+  });
+
+  it("rejects a stateVersion that is not a release number", () => {
+    assert.throws(
+      () => homeLab([{ set: `${at}.stateVersion`, value: "unstable" }]),
+      /homelab:hypervisors\.lewis\.vms\.infra1\.nixos\.stateVersion: "unstable" is not a NixOS release number/,
+    );
+  });
+});

@@ -18,8 +18,9 @@ export HOMELAB_TEST_RESULTS="$results"
 check() {
   local name="$1"; shift
   echo "=== $name: $*"
-  if "$@"; then echo "check $name ok"; echo "$name 1 0" >>"$results"
-  else echo "check $name FAILED"; echo "$name 0 1" >>"$results"; fi
+  local t0=$SECONDS
+  if "$@"; then echo "check $name ok ($((SECONDS - t0)) s)"; echo "$name 1 0" >>"$results"
+  else echo "check $name FAILED ($((SECONDS - t0)) s)"; echo "$name 0 1" >>"$results"; fi
 }
 
 # A mocha suite reports its own counts through tests/support/summary-reporter.ts; a suite that dies
@@ -28,8 +29,10 @@ suite() {
   local name="$1"; shift
   echo "=== $name: $*"
   local before; before=$(wc -l <"$results")
+  local t0=$SECONDS
   HOMELAB_TEST_SUITE="$name" "$@"
   local rc=$?
+  echo "suite $name exited $rc ($((SECONDS - t0)) s)"
   if [ "$(wc -l <"$results")" -eq "$before" ]; then echo "$name 0 1" >>"$results"
   elif [ $rc -ne 0 ] && ! awk -v n="$name" '$1==n && $3>0 {f=1} END {exit !f}' "$results"; then
     echo "$name-exit 0 1" >>"$results"
@@ -64,6 +67,6 @@ suite labctl lab/selftest.sh
 passed=$(awk '{p+=$2} END {print p+0}' "$results")
 failed=$(awk '{f+=$3} END {print f+0}' "$results")
 echo
-awk '{printf "  %-12s %s passed, %s failed\n", $1, $2, $3}' "$results"
+awk '{printf "  %-18s %s passed, %s failed\n", $1, $2, $3}' "$results"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

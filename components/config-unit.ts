@@ -84,7 +84,7 @@ export class ConfigUnit extends pulumi.ComponentResource {
         revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
         state: declaredState(spec),
         observeScript: packScript(renderObserveScript(spec)),
-        observeCommand: observeCommand(adminUser),
+        observeCommand: observeCommand(spec, adminUser),
         applyCommand: UNIT_COMMAND,
         applyScript: packScript(bundle),
       },

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { machineIntent } from "../renderers/intents";
+import { asRoot } from "../renderers/sudo";
 import { nixosUnit } from "../renderers/units/nixos";
 import { ConfigUnit } from "./config-unit";
 import { SSH_BOOT, SSH_WAIT, sshConnection, sshEndpoint } from "./connection";
@@ -71,10 +72,11 @@ export class NixosHost extends pulumi.ComponentResource {
             )
             .join(""),
         );
-      const mysql =
-        lab.adminUser === "root"
-          ? "mysql --protocol=socket -u root"
-          : "sudo -n mysql --protocol=socket -u root";
+      const mysql = asRoot(
+        "mysql --protocol=socket -u root",
+        lab.adminUser,
+        `db-users on ${machine.name}`,
+      );
       new command.remote.Command(
         `${name}-db-users`,
         {

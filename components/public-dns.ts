@@ -82,7 +82,7 @@ export class PublicDns extends pulumi.ComponentResource {
               sshEndpoint(connector.ssh!, args.hostKeys?.[connector.name]),
               args.privateKey,
             ),
-            create: renderCloudflaredInstall(lab.adminUser),
+            create: renderCloudflaredInstall(lab.adminUser, connector.name),
             stdin: pulumi.secret(token.token),
             logging: "stderr",
           },

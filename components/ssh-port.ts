@@ -37,7 +37,7 @@ export function sshPort(
       revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
       applyCommand: UNIT_COMMAND,
       applyScript: packScript(renderUnitBundle(spec, adminUser)),
-      observeCommand: observeCommand(adminUser),
+      observeCommand: observeCommand(spec, adminUser),
       observeScript: packScript(renderObserveScript(spec)),
       ...(target.observeOnly ? { observeOnly: true } : {}),
     },

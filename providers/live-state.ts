@@ -152,7 +152,9 @@ export function observerInput(packed: string, armed?: string): string {
   return `CONFIRM=${id}\n${script}`;
 }
 
-type Observed = { ok: true; obs: Record<string, string> } | { ok: false; error: string };
+/** `own`: the observer's own `homelab: <unit> on <machine>: ...` line (renderers/sudo.ts): the message. */
+type Observed =
+  { ok: true; obs: Record<string, string> } | { ok: false; error: string; own?: string };
 
 /** Runs the observer, retrying ssh's own failures within `budgetMs`; `fresh`: a new connection. */
 async function observe(
@@ -166,6 +168,8 @@ async function observe(
   for (;;) {
     const r = await sshRun(i.connection, i.observeCommand, input, { fresh });
     if (r.code === 0) return { ok: true, obs: parseObservation(r.stdout) };
+    const own = r.code === 255 ? undefined : ownMessage(i, r.stderr);
+    if (own) return { ok: false, error: own, own };
     errors.push(
       r.code === 255
         ? r.stderr.trim() || "ssh failed"
@@ -190,6 +194,11 @@ function who(i: LiveStateInputs): string {
   return `homelab: ${i.unit} on ${i.machine}`;
 }
 
+/** A line of the remote command's stderr that already names this unit and machine, if any. */
+function ownMessage(i: LiveStateInputs, stderr: string): string | undefined {
+  return stderr.split("\n").find((l) => l.startsWith(`${who(i)}: `));
+}
+
 function address(i: LiveStateInputs): string {
   return `${i.connection.user}@${i.connection.host}:${i.connection.port}`;
 }
@@ -208,7 +217,8 @@ async function afterApply(i: LiveStateInputs, applied: string): Promise<Record<s
   if (i.revertAfterSeconds <= 0) {
     if (Object.keys(printed).length > 0) return printed;
     const r = await observe(i, observerInput(i.observeScript), false, 30_000);
-    if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
+    if (!r.ok)
+      throw new Error(r.own ?? `${who(i)}: cannot observe the machine over SSH: ${r.error}`);
     return r.obs;
   }
   const r = await observe(
@@ -219,9 +229,10 @@ async function afterApply(i: LiveStateInputs, applied: string): Promise<Record<s
   );
   if (!r.ok) {
     throw new Error(
-      `${who(i)}: the change was applied, but the deployer could not open a new SSH session to ${address(i)} afterwards (${r.error}). ` +
-        `The change would lock the deployer out, so ${i.machine} restores its previous configuration by itself within ${i.revertAfterSeconds} s of the apply (dead-man switch; logged in /var/log/homelab-deadman.log). ` +
-        `Nothing stays broken: fix the inventory (the preview shows what this change does) and run pulumi up again.`,
+      r.own ??
+        `${who(i)}: the change was applied, but the deployer could not open a new SSH session to ${address(i)} afterwards (${r.error}). ` +
+          `The change would lock the deployer out, so ${i.machine} restores its previous configuration by itself within ${i.revertAfterSeconds} s of the apply (dead-man switch; logged in /var/log/homelab-deadman.log). ` +
+          `Nothing stays broken: fix the inventory (the preview shows what this change does) and run pulumi up again.`,
     );
   }
   return r.obs;
@@ -240,7 +251,8 @@ export async function converge(
     first = await afterApply(i, i.applyOutput ?? "");
   } else {
     const r = await observe(i, observerInput(i.observeScript), false, 30_000);
-    if (!r.ok) throw new Error(`${who(i)}: cannot observe the machine over SSH: ${r.error}`);
+    if (!r.ok)
+      throw new Error(r.own ?? `${who(i)}: cannot observe the machine over SSH: ${r.error}`);
     first = r.obs;
   }
   if (first["@confirm"] !== "reverted" && differences(i.state, first).length === 0) {
@@ -307,7 +319,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
     if (!props) throw new Error(`homelab: live state ${id}: nothing recorded to refresh`);
     const r = await observe(props, observerInput(props.observeScript), false, 30_000);
     if (!r.ok) {
-      throw new Error(`${who(props)}: cannot read the live state over SSH (refresh): ${r.error}`);
+      throw new Error(
+        r.own ?? `${who(props)}: cannot read the live state over SSH (refresh): ${r.error}`,
+      );
     }
     // The live text becomes the recorded input, so the next diff shows live → declared.
     const state = stateOf(props.state, r.obs);

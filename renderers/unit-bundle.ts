@@ -2,7 +2,8 @@
  * One SSH session per unit: the remote command is the fixed `sh -s`, and its stdin is this bundle.
  * Run as the login user, the bundle stages the unit's files, apply.sh and observe.sh in the unit's
  * stage directory (each checked against its SHA-256, written then renamed), then runs apply.sh as
- * root (directly, or with `sudo -n` for a non-root admin). The upstream command provider opens one
+ * root (directly, or with `sudo -n` for a non-root admin, checked before anything is staged:
+ * renderers/sudo.ts). The upstream command provider opens one
  * SSH connection per command (pulumi-command provider/pkg/provider/remote/command.go: `run` dials,
  * then `session.Stdin` is the `stdin` input), so a unit costs one connection, whatever its files.
  */
@@ -16,6 +17,7 @@ import {
   stageDir,
   UnitSpec,
 } from "./unit-script";
+import { renderSudoCheck } from "./sudo";
 import { lines } from "./text";
 
 /** The remote command of every unit; what it runs comes on stdin. */
@@ -39,6 +41,7 @@ export function renderUnitBundle(spec: UnitSpec, adminUser: string): string {
     "set -eu",
     "umask 077",
     `fail() { echo "homelab: ${who}: $*" >&2; exit 1; }`,
+    ...(adminUser === "root" ? [] : [renderSudoCheck(who, adminUser)]),
     `D="$HOME/${stageDir(spec.unit)}"`,
     'out=$(mkdir -p "$D" 2>&1) || fail "cannot create the stage directory $D: $out; nothing was changed"',
     // base64 on stdin (a here-document) → "$D/<name>", checked, renamed into place.

@@ -2,6 +2,7 @@
  * Live state of a unit: what the machine looks like when the unit holds (drift detection, post-apply
  * verification, the dead-man confirmation). Pure; the LiveState provider runs these scripts.
  */
+import { asRootFromStdin } from "./sudo";
 import { LOG, STATE_DIR, UnitSpec } from "./unit-script";
 import { lines, shq } from "./text";
 
@@ -66,7 +67,7 @@ export function renderObserveScript(spec: UnitSpec): string {
   return lines(out);
 }
 
-/** How the observer runs: as root, directly or through sudo. */
-export function observeCommand(adminUser: string): string {
-  return adminUser === "root" ? "sh -s" : "sudo -n sh -s";
+/** How the observer of `spec` runs: as root, directly or through sudo (renderers/sudo.ts). */
+export function observeCommand(spec: UnitSpec, adminUser: string): string {
+  return asRootFromStdin(adminUser, `${spec.unit} on ${spec.machine}`);
 }

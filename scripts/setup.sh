@@ -12,9 +12,10 @@ root="$(dirname "$here")"
 # graphviz renders the topology diagrams of `make docs`; shellcheck checks the workflows' `run:`
 # scripts for actionlint (scripts/actionlint.sh).
 # cloud-init (its schema and network parser read the rendered seeds), qemu-utils (qemu-img on VM disks);
-# mmdebstrap and extlinux build the lab's VM base image (lab/guest-image.sh).
+# mmdebstrap and extlinux build the lab's VM base image (lab/guest-image.sh); jq reads the lab's state
+# (lab/labctl, scripts/lab.sh) and counts the Go tests (toolchain/go-test.sh).
 DEBIAN_PACKAGES=(nftables dnsmasq-base nix-bin libxml2-utils openssh-server openssh-client graphviz shellcheck
-  cloud-init qemu-utils mmdebstrap extlinux)
+  cloud-init qemu-utils mmdebstrap extlinux jq)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

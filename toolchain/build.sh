@@ -100,9 +100,8 @@ need_go() {
   if [ "$(printf '%s\n%s\n' "$GO_MIN" "$v" | sort -V | head -n1)" != "$GO_MIN" ]; then
     die "Go $v is too old; the Pulumi v$PULUMI_VERSION modules need Go >= $GO_MIN"
   fi
-  # Never let the go command download another toolchain, and ignore whatever `go env -w` set:
-  # -mod=readonly makes the committed go.sum the law.
-  export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
+  # shellcheck source=toolchain/go-env.sh
+  . "$here/go-env.sh"
   GO_TARGET="$(go env GOOS)/$(go env GOARCH)"
 }
 

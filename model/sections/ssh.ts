@@ -67,7 +67,7 @@ export const sshSchema = object("How the deployer logs in and how sshd is harden
   adminUser: req(
     shaped({
       description:
-        "The account the deployer logs in as on every SSH host: root, or a user with passwordless sudo (NOPASSWD). Commands run through `sudo -n` unless it is root; a sudo password is not supported (sudo -n fails with `sudo: a password is required`).",
+        "The account the deployer logs in as on every SSH host: root, or a user with passwordless sudo (NOPASSWD). Commands run through `sudo -n` unless it is root; a sudo password is not supported: each command first checks sudo and, when it wants a password, stops before changing anything with `homelab: <unit> on <machine>: the admin user <user> needs a password for sudo` and the fix.",
       format: "a Unix user name",
       re: /^[a-z_][a-z0-9_-]{0,31}$/,
       problem: "is not a Unix user name",

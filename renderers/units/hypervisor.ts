@@ -9,6 +9,7 @@ import {
   seedPath,
   IMAGES_DIR,
 } from "../libvirt";
+import { asRoot } from "../sudo";
 import { generatedHeader, lines, shq } from "../text";
 import type { UnitSpec } from "../unit-script";
 import { bridgeOf } from "./common";
@@ -47,9 +48,6 @@ export const hostKeysPath = (vm: Vm) => `${vmDir(vm)}/host-keys.cfg`;
 export function generatesHostKey(vm: Vm): boolean {
   return vm.machine.os === "debian" && !!vm.machine.ssh && !vm.machine.ssh.hostKey;
 }
-
-const asRoot = (script: string, adminUser: string) =>
-  adminUser === "root" ? script : `sudo -n sh -c ${shq(script)}`;
 
 /**
  * Defines (or redefines) the VM from rendered domain XML, creates its disk once (a new base image
@@ -156,8 +154,9 @@ export function vmHostKeyCommand(vm: Vm, adminUser: string): { create: string; d
     create: asRoot(
       `set -e; umask 077; mkdir -p ${vmDir(vm)}; cat >${f}.new; mv -f ${f}.new ${f}`,
       adminUser,
+      `vm-${vm.name}-host-key on ${vm.hypervisor}`,
     ),
-    delete: asRoot(`rm -f ${f}`, adminUser),
+    delete: asRoot(`rm -f ${f}`, adminUser, `vm-${vm.name}-host-key on ${vm.hypervisor}`),
   };
 }
 
@@ -179,6 +178,7 @@ export function vmRemovalCommand(vm: Vm, adminUser: string): { delete: string } 
           : `rm -f ${shq(diskPath(vm))}; echo ${shq(`homelab: ${vm.name} removed with its disk`)}`,
       ].join("; "),
       adminUser,
+      `vm-${vm.name}-removal on ${vm.hypervisor}`,
     ),
   };
 }
@@ -208,6 +208,7 @@ export function vmRestartCommand(
         `[ "$(sig)" = "$(sig --inactive)" ]`,
       ].join("; "),
       adminUser,
+      `vm-${vm.name}-restart on ${vm.hypervisor}`,
     ),
     triggers: [
       `memory ${vm.memoryMiB} MiB`,

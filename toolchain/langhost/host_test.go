@@ -81,7 +81,7 @@ func TestDiscoverPackages(t *testing.T) {
 func TestDiscoverPackagesRepo(t *testing.T) {
 	repo, _ := filepath.Abs("../..")
 	if _, err := os.Stat(filepath.Join(repo, "node_modules/@pulumi/command/package.json")); err != nil {
-		t.Skip("repository node_modules not installed")
+		t.Fatalf("the repository's node_modules are not installed (%v); run scripts/setup.sh first", err)
 	}
 	found := false
 	for _, d := range discoverPackages(repo) {

@@ -16,6 +16,7 @@ import {
 } from "../../../providers/live-state";
 import { closeMasters, sshArgs, sshRun } from "../../../providers/ssh";
 import { renderUnitBundle, UNIT_COMMAND } from "../../../renderers/unit-bundle";
+import { sudoPasswordMessage } from "../../../renderers/sudo";
 import {
   declaredState,
   MISSING,
@@ -24,6 +25,7 @@ import {
 } from "../../../renderers/unit-live";
 import type { UnitSpec } from "../../../renderers/unit-script";
 import { killTimers, sshCommand, startSshd, TestSshd } from "../../support/sshd";
+import { installSudoStandin } from "../../support/sudo-standin";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
@@ -192,7 +194,7 @@ describe("live state against a real sshd on 127.0.0.1 (connections counted by ss
     revertAfterSeconds: spec.guard?.revertAfterSeconds ?? 0,
     state: declaredState(spec),
     observeScript: renderObserveScript(spec),
-    observeCommand: observeCommand("root"),
+    observeCommand: observeCommand(spec, "root"),
     applyCommand: UNIT_COMMAND,
     applyScript: renderUnitBundle(spec, "root"),
   });
@@ -311,6 +313,22 @@ describe("live state against a real sshd on 127.0.0.1 (connections counted by ss
     assert.deepEqual(state, { ...declaredState(s) });
     assert.equal(readFileSync(`${etc}/loaded`, "utf8"), "new\n");
     assert.equal(pending().length, 0, "the re-apply was confirmed too");
+  });
+
+  it("a refresh where sudo wants a password fails with the observer's own message, once", async () => {
+    // The admin user's sudo (a stand-in first on the remote command's PATH) needs a password.
+    const bin = `${sshd.dir}/sudo-bin`;
+    mkdirSync(bin, { recursive: true });
+    installSudoStandin(bin, { password: true });
+    const s = unit();
+    const i = { ...live(s, ""), observeCommand: `PATH=${bin}:$PATH ${observeCommand(s, "admin")}` };
+    const before = sshd.connections();
+    await assert.rejects(converge(i, false), (e: Error) => {
+      assert.equal(e.message, sudoPasswordMessage("demo on box", "admin"));
+      return true;
+    });
+    assert.equal(readFileSync(`${bin}/sudo.log`, "utf8"), "-n sh -c :\n", "not retried");
+    assert.equal(sshd.connections() - before, 1);
   });
 
   it("when the new connection fails after a guarded apply, the error says the machine reverts by itself", async () => {

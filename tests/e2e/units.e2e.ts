@@ -9,6 +9,7 @@ import {
   deployerCanSsh,
   labJson,
   onHost,
+  oobOf,
   patchLabConfig,
   previewChanges,
   pulumi,
@@ -234,6 +235,23 @@ describe("units: adopting a machine configured by hand (observe, preview, apply,
     );
     assert.equal(r.status, 0, r.output);
     assert.equal(sshdT("app1").passwordauthentication, "yes");
+  });
+
+  it("discovery proposes app1 with its real host key and its password logins, and writes nothing", () => {
+    const before = handConfig();
+    const pinned = labJson().hosts.find((h) => h.name === "app1")!.sshHostKey!;
+    const args = `root@${oobOf("app1")} --identity /run/homelab-lab/lab/deploy_ed25519 --name app1`;
+    const r = sh(`npm run -s discover -- ${args}`);
+    assert.equal(r.status, 0, r.output);
+    assert.ok(
+      r.stdout.includes(`hostKey: ${pinned.split(" ").slice(0, 2).join(" ")}`),
+      `the key the lab pinned for app1:\n${r.output}`,
+    );
+    assert.match(r.stdout, /^\s+observeOnly: true\b/m);
+    assert.match(r.stdout, /^\s+passwordAuthentication: true\b/m);
+    const wrong = sh(`npm run -s discover -- ${args} --fingerprint SHA256:${"A".repeat(43)}`);
+    assert.equal(wrong.status, 1, wrong.output);
+    assert.equal(handConfig(), before, "nothing was written on app1");
   });
 
   it("the policy pack blocks the inventory that keeps password logins, before anything runs", () => {

@@ -250,6 +250,9 @@ if lx nix1 -- sh -c 'command -v nix-instantiate' >/dev/null 2>&1; then
   P=/nix/var/nix/profiles
   sshh_in nix1 'mkdir -p /etc/nixos && cat > /etc/nixos/configuration.nix' <<<'{ config, pkgs, ... }: { imports = [ ./hardware.nix ]; networking.hostName = "nix1"; networking.nftables.enable = true; networking.firewall.allowedTCPPorts = [ 2049 ]; services.openssh = { enable = true; ports = [ 22 ]; settings.MaxAuthTries = 4; }; }'
   sshh_in nix1 'cat > /etc/nixos/hardware.nix' <<<'{ ... }: { boot.loader.grub.device = "/dev/vda"; }'
+  # nixos-rebuild builds from root's channel `nixos`, as the real one does (lab/shims/nix-channel).
+  expect_ok "nix-channel --add: root subscribes to nixos-25.05" sshh nix1 nix-channel --add https://nixos.org/channels/nixos-25.05 nixos
+  expect_ok "nix-channel --update nixos" sshh nix1 nix-channel --update nixos
   expect_ok "nixos-rebuild switch (valid config)" sshh nix1 nixos-rebuild switch
   expect_eq "nixos-rebuild switch: generation 1 is current" "system-1-link" "$(lx nix1 -- readlink $P/system)"
   expect_ok "nixos-rebuild switch: the system holds the configuration" lx nix1 -- sh -c "cmp /etc/nixos/hardware.nix $P/system/configuration/hardware.nix"
